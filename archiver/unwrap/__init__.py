@@ -1,0 +1,105 @@
+"""Recover the original URL from links wrapped by e-mail security gateways and redirectors.
+
+Offline and pure: no network, no disk. Each layer's payload is decoded exactly once; nothing else
+in the original URL is normalised.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from .base import MAX_DEPTH, DecodeFailure, Layer, UnwrapError, Unwrapped
+from .registry import FORMATS, find_format
+from .repair import remove_markdown_escapes, repair_layer
+
+__all__ = ["FORMATS", "MAX_DEPTH", "Layer", "UnwrapError", "Unwrapped", "unwrap", "unwrap_chain"]
+
+_FETCHABLE_SCHEMES = ("http", "https")
+
+
+def unwrap_chain(url: str) -> Unwrapped:
+    """Peel every wrapper layer from ``url`` and say what was found on the way.
+
+    Never raises for bad input: a layer that cannot be decoded ends the walk with ``error`` set
+    and ``url`` holding the deepest URL recovered so far. A URL that is not wrapped comes back
+    unchanged, with no repairs.
+    """
+    text = url
+    layers: list[Layer] = []
+    repairs: list[str] = []
+    seen: set[str] = set()
+    opaque_kind: str | None = None
+    error: str | None = None
+
+    while True:
+        candidate, fixes = repair_layer(text, outermost=not layers)
+        try:
+            parts = urlsplit(candidate)
+        except ValueError as exc:
+            parts = None
+            if layers:
+                error = f"layer {len(layers)} ({layers[-1].kind}) carried an unparsable URL: {exc}"
+        fmt, host_fix = find_format(parts) if parts is not None else (None, None)
+        if fmt is None:
+            if layers:
+                text, escapes = remove_markdown_escapes(text)
+                repairs += escapes
+            break
+        if fmt.opaque:
+            opaque_kind = fmt.kind
+            text = candidate
+            repairs += fixes
+            break
+        if len(layers) >= MAX_DEPTH:
+            error = f"more than {MAX_DEPTH} wrapper layers; stopped at a {fmt.kind} layer"
+            break
+        if candidate in seen:
+            error = f"layer {len(layers) + 1} ({fmt.kind}) wraps a URL already seen: a loop"
+            break
+        seen.add(candidate)
+        try:
+            decoded = fmt.decode(candidate, parts)
+        except DecodeFailure as exc:
+            error = f"layer {len(layers) + 1} ({fmt.kind}): {exc}"
+            break
+        repairs += fixes
+        if host_fix:
+            repairs.append(host_fix)
+        repairs += decoded.repairs
+        layers.append(Layer(fmt.kind, candidate, dict(decoded.fields)))
+        text = decoded.url
+
+    if error is None and (layers or opaque_kind is None):
+        error = _scheme_error(text, layers)
+    if not layers and opaque_kind is None:
+        return Unwrapped(input=url, url=url, error=error)
+    return Unwrapped(
+        input=url,
+        url=text,
+        layers=tuple(layers),
+        repairs=tuple(repairs),
+        error=error,
+        opaque=opaque_kind,
+    )
+
+
+def unwrap(url: str, strict: bool = False) -> str:
+    """Return the innermost original URL inside ``url`` (``url`` itself when it is not wrapped).
+
+    Lenient by default: returns the deepest URL that could be recovered. With ``strict=True``,
+    raises ``UnwrapError`` naming the layer and what is wrong instead.
+    """
+    result = unwrap_chain(url)
+    if strict and result.error is not None:
+        raise UnwrapError(result.error)
+    return result.url
+
+
+def _scheme_error(text: str, layers: list[Layer]) -> str | None:
+    scheme = text.partition(":")[0].lower() if ":" in text else ""
+    if scheme in _FETCHABLE_SCHEMES:
+        return None
+    shown = f"{scheme}:" if scheme else "no scheme"
+    if layers:
+        return f"layer {len(layers)} ({layers[-1].kind}) carried a non-http(s) URL ({shown})"
+    return f"not an http(s) URL ({shown})"

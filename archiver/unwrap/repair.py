@@ -1,0 +1,66 @@
+"""Undo copy-paste damage to a wrapped URL before its wrapper is parsed.
+
+Every repair is recorded as a sentence a reader can check. These repairs are applied to a URL
+only while it is being matched against the wrapper formats: a URL that turns out not to be
+wrapped is returned exactly as it came.
+"""
+
+from __future__ import annotations
+
+import re
+
+_WHITESPACE = re.compile(r"\s+")
+# Markdown escapes: one or more backslashes before ASCII punctuation (`\_`, `\\_`, `\*`).
+# A raw backslash is never part of a valid URL, so removing it cannot lose information.
+_MARKDOWN_ESCAPE = re.compile(r"\\+(?=[!-/:-@\[-`{-~])")
+_AMP_ENTITY = re.compile(r"&(?:amp|#0*38|#x0*26);", re.IGNORECASE)
+_SINGLE_SLASH = re.compile(r"^(https?):/(?=[^/])", re.IGNORECASE)
+_TRAILING = ".,;:!?'\"*"
+_CLOSERS = {")": "(", "]": "[", "}": "{", ">": "<"}
+
+
+def remove_markdown_escapes(text: str) -> tuple[str, list[str]]:
+    """Drop backslashes that Markdown added before punctuation."""
+    fixed, count = _MARKDOWN_ESCAPE.subn("", text)
+    return fixed, [f"removed {count} Markdown escape backslash(es)"] if count else []
+
+
+def repair_layer(text: str, *, outermost: bool) -> tuple[str, list[str]]:
+    """Return ``text`` with copy-paste damage undone, and the sentences saying what was done.
+
+    Trailing punctuation is only trimmed from the outermost URL, where it belongs to the
+    sentence the URL was pasted into; an inner URL is the wrapper's exact payload.
+    """
+    repairs: list[str] = []
+    stripped = _WHITESPACE.sub("", text)
+    if stripped != text.strip():
+        repairs.append("removed whitespace or line breaks inside the URL")
+    text = stripped
+    text, escapes = remove_markdown_escapes(text)
+    repairs += escapes
+    text, count = _AMP_ENTITY.subn("&", text)
+    if count:
+        repairs.append(f"decoded {count} HTML entity '&amp;' to '&'")
+    text, count = _SINGLE_SLASH.subn(r"\1://", text)
+    if count:
+        repairs.append("restored the missing slash in the scheme ('https:/' to 'https://')")
+    if outermost:
+        trimmed = trim_trailing_punctuation(text)
+        if trimmed != text:
+            repairs.append(f"removed trailing punctuation {text[len(trimmed):]!r}")
+            text = trimmed
+    return text, repairs
+
+
+def trim_trailing_punctuation(text: str) -> str:
+    """Trim sentence punctuation and unbalanced closing brackets from the end of a URL."""
+    end = len(text)
+    while end:
+        char = text[end - 1]
+        if char in _TRAILING:
+            end -= 1
+        elif char in _CLOSERS and text.count(char, 0, end) > text.count(_CLOSERS[char], 0, end):
+            end -= 1
+        else:
+            break
+    return text[:end]
