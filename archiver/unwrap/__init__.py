@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 from .base import MAX_DEPTH, DecodeFailure, Layer, UnwrapError, Unwrapped
 from .registry import FORMATS, find_format
-from .repair import remove_markdown_escapes, repair_layer
+from .repair import repair_layer
 
 __all__ = ["FORMATS", "MAX_DEPTH", "Layer", "UnwrapError", "Unwrapped", "unwrap", "unwrap_chain"]
 
@@ -41,9 +41,8 @@ def unwrap_chain(url: str) -> Unwrapped:
                 error = f"layer {len(layers)} ({layers[-1].kind}) carried an unparsable URL: {exc}"
         fmt, host_fix = find_format(parts) if parts is not None else (None, None)
         if fmt is None:
-            if layers:
-                text, escapes = remove_markdown_escapes(text)
-                repairs += escapes
+            # The innermost URL is kept exactly as its wrapper carried it: a backslash that
+            # survives decoding was percent-encoded, so it belongs to the original.
             break
         if fmt.opaque:
             opaque_kind = fmt.kind

@@ -53,14 +53,25 @@ def repair_layer(text: str, *, outermost: bool) -> tuple[str, list[str]]:
 
 
 def trim_trailing_punctuation(text: str) -> str:
-    """Trim sentence punctuation and unbalanced closing brackets from the end of a URL."""
+    """Trim sentence punctuation and unbalanced closing brackets from the end of a URL.
+
+    Bracket counts are taken once and updated as closers are trimmed, so a URL ending in a long
+    run of ``)`` costs linear time.
+    """
     end = len(text)
+    balance: dict[str, int] = {}  # closer -> closers minus openers in text[:end]
     while end:
         char = text[end - 1]
         if char in _TRAILING:
             end -= 1
-        elif char in _CLOSERS and text.count(char, 0, end) > text.count(_CLOSERS[char], 0, end):
-            end -= 1
-        else:
+            continue
+        opener = _CLOSERS.get(char)
+        if opener is None:
             break
+        if char not in balance:
+            balance[char] = text.count(char, 0, end) - text.count(opener, 0, end)
+        if balance[char] <= 0:
+            break
+        balance[char] -= 1
+        end -= 1
     return text[:end]
