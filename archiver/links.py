@@ -1,0 +1,200 @@
+"""Find the links in source documents: one ``Link`` per original URL, with every place it occurs.
+
+Each link as written is unwrapped (Safe Links, Proofpoint, redirectors...), resolved against the
+document's base when it is relative, and deduplicated on its canonical form. Where it was written
+(path, line, column, anchor text, raw text) stays on each ``Occurrence``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+from urllib.parse import urljoin
+
+from .canonical import canonical_url
+from .redact import redact_value
+from .scan import Candidate, scan_html, scan_text
+from .sources import HTML, Source, SourceProblem, read_sources, source_from_bytes
+from .unwrap import Unwrapped, unwrap_chain
+from .unwrap.repair import remove_markdown_escapes
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """One place a link is written.
+
+    ``line`` and ``column`` are 1-based, in characters of the decoded text (for an e-mail, of its
+    decoded parts joined by blank lines). ``wrapped`` is the raw text as written; ``chain`` how it
+    was unwrapped; ``fragment`` the ``#...`` part, which is not part of the link's key.
+    ``start``/``end`` are the offsets of ``wrapped`` in ``Source.text``.
+    """
+
+    source: str
+    line: int
+    column: int
+    wrapped: str
+    anchor: str | None
+    chain: Unwrapped
+    fragment: str | None = None
+    start: int = 0
+    end: int = 0
+
+    def to_dict(self, *, redact: bool = False) -> dict[str, Any]:
+        value = {
+            "source": self.source,
+            "line": self.line,
+            "column": self.column,
+            "anchor": self.anchor,
+            "wrapped": self.wrapped,
+            "fragment": self.fragment,
+            "chain": self.chain.to_dict(),
+        }
+        if redact:
+            value["wrapped"] = redact_value(self.wrapped)
+            value["chain"] = redact_value(value["chain"])
+        return value
+
+
+@dataclass
+class Link:
+    """One original URL (canonical form) and every occurrence of it.
+
+    ``relative`` is True for a site-relative link whose document has no known base: it is listed
+    but can never be fetched. ``error`` is the first unwrap error met (the URL is then the deepest
+    one recovered). ``removed_params`` names the tracking parameters dropped from ``url``.
+    """
+
+    url: str
+    occurrences: list[Occurrence] = field(default_factory=list)
+    removed_params: list[str] = field(default_factory=list)
+    relative: bool = False
+    error: str | None = None
+
+    @property
+    def wrapped(self) -> bool:
+        """True when at least one occurrence was wrapped by a gateway or redirector."""
+        return any(o.chain.layers for o in self.occurrences)
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        """The wrapper kinds met across all occurrences, outermost first, without repeats."""
+        return tuple(dict.fromkeys(k for o in self.occurrences for k in o.chain.kinds))
+
+    def to_dict(self, *, redact: bool = False) -> dict[str, Any]:
+        """A JSON-ready view; ``redact`` hides recipients and tenant ids in the raw text and chains."""
+        return {
+            "url": self.url,
+            "relative": self.relative,
+            "removed_params": list(self.removed_params),
+            "error": self.error,
+            "wrappers": list(self.kinds),
+            "occurrences": [o.to_dict(redact=redact) for o in self.occurrences],
+        }
+
+
+# Unwrapping costs ~0.1 ms a URL and mail repeats the same wrapped links: remember them.
+_unwrap = lru_cache(maxsize=1 << 16)(unwrap_chain)
+
+
+@dataclass(frozen=True)
+class _Resolved:
+    """What one written link means; computed once per distinct text (links repeat a lot)."""
+
+    chain: Unwrapped
+    key: str
+    removed: tuple[str, ...]
+    fragment: str | None
+    relative: bool
+
+
+def find_links(sources: Iterable[Source], *, keep_tracking: bool = False) -> list[Link]:
+    """Return one ``Link`` per original URL found in ``sources``, in order of first occurrence."""
+    links: dict[str, Link] = {}
+    # One written link means the same everywhere, except a relative one (it depends on the base).
+    absolute: dict[tuple[str, bool], _Resolved] = {}
+    relative: dict[tuple[str, str | None], _Resolved] = {}
+    for source in sources:
+        is_html = source.media_type == HTML
+        text = source.text
+        for candidate, line, column in located_candidates(source):
+            if candidate.relative:
+                cache, key = relative, (candidate.value, source.base_url)
+            else:
+                cache, key = absolute, (candidate.value, is_html)
+            resolved = cache.get(key)
+            if resolved is None:
+                resolved = cache[key] = _resolve(candidate, source, keep_tracking)
+            link = links.get(resolved.key)
+            if link is None:
+                link = links[resolved.key] = Link(resolved.key, relative=resolved.relative)
+            if resolved.chain.error and link.error is None:
+                link.error = resolved.chain.error
+            for name in resolved.removed:
+                if name not in link.removed_params:
+                    link.removed_params.append(name)
+            link.occurrences.append(
+                Occurrence(
+                    source.path,
+                    line,
+                    column,
+                    text[candidate.start : candidate.end],
+                    candidate.anchor,
+                    resolved.chain,
+                    resolved.fragment,
+                    candidate.start,
+                    candidate.end,
+                )
+            )
+    return list(links.values())
+
+
+def extract_links(
+    inputs: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
+    *,
+    base: str | None = None,
+    keep_tracking: bool = False,
+) -> list[Link]:
+    """Find the links in documents: a ``str`` is the text of one document; a path or a list of
+    paths names files and folders to read (unreadable ones are skipped; use ``read_sources`` to
+    see why).
+    """
+    if isinstance(inputs, str):
+        result = source_from_bytes("<string>", inputs.encode("utf-8"), base=base)
+        sources = [result] if isinstance(result, Source) else []
+    else:
+        paths = [inputs] if isinstance(inputs, os.PathLike) else list(inputs)
+        sources, _ = read_sources(paths, base=base)
+    return find_links(sources, keep_tracking=keep_tracking)
+
+
+def located_candidates(source: Source) -> Iterator[tuple[Candidate, int, int]]:
+    """Every link candidate in ``source`` with its 1-based line and column, in text order."""
+    text = source.text
+    line, counted_to = 1, 0
+    for part in source.parts():
+        scan = scan_html if part.media_type == HTML else scan_text
+        for candidate in scan(text, part.start, part.end):
+            line += text.count("\n", counted_to, candidate.start)
+            counted_to = candidate.start
+            yield candidate, line, candidate.start - text.rfind("\n", 0, candidate.start)
+
+
+def _resolve(candidate: Candidate, source: Source, keep_tracking: bool) -> _Resolved:
+    value = candidate.value
+    if candidate.relative:
+        if source.base_url is None:
+            canon = canonical_url(value, keep_tracking=keep_tracking)
+            return _Resolved(Unwrapped(input=value, url=value), canon.url, canon.removed_params, canon.fragment, True)
+        value = urljoin(source.base_url, value)
+    chain = _unwrap(value)
+    original = chain.url
+    if not chain.layers and chain.opaque is None and source.media_type != HTML:
+        original = remove_markdown_escapes(original)[0]
+    canon = canonical_url(original, keep_tracking=keep_tracking)
+    return _Resolved(chain, canon.url, canon.removed_params, canon.fragment, False)
+
+
+__all__ = ["Link", "Occurrence", "Source", "SourceProblem", "extract_links", "find_links", "located_candidates"]
