@@ -70,14 +70,22 @@ ACCENTS = "àèìòùÀÈÌÒÙáéíóúýÁÉÍÓÚÝâêîôûÂÊÎÔÛãñ�
             BOUNCYCASTLE_V1,
             "http://www.bouncycastle.org/",
             "proofpoint-v1",
-            {"customer_id": "oIvRg1+dGAgOoM1BIlLLqw==", "recipient_token": "IKM5u8+//i8EBhWOS+qGbTqCC+rMqWI/VfEAEsQO/0Y="},
+            {
+                "customer_id": "oIvRg1+dGAgOoM1BIlLLqw==",
+                "recipient_token": "IKM5u8+//i8EBhWOS+qGbTqCC+rMqWI/VfEAEsQO/0Y=",
+            },
         ),
-        (MKT3337_V2, MKT3337, "proofpoint-v2", {"customer_id": "DwMFaQ", "recipient_token": "MujLDFBJstxoxZI_GKbsW7wxGM7nnIK__qZvVy6j9Wc"}),
+        (
+            MKT3337_V2,
+            MKT3337,
+            "proofpoint-v2",
+            {"customer_id": "DwMFaQ", "recipient_token": "MujLDFBJstxoxZI_GKbsW7wxGM7nnIK__qZvVy6j9Wc"},
+        ),
         (
             LINKEDIN_V3,
             "https://es.linkedin.com/in/pastora-martínez-samper-3049818",
             "proofpoint-v3",
-            {"customer_id": "D9dNQwwGXtA", "recipient_token": "VCWZpmS3jIZRe5xmjoL0_MX9ZUWwcPFyz6CnsBeDuRVdXGZbS1iTRYZ19iLt7VCJmmzf528Jpli6tlesUnQ"},
+            {"customer_id": "D9dNQwwGXtA", "recipient_token": LINKEDIN_V3.split("!")[-1][:-1]},
         ),
         (
             TAP_V3_SINGLE_BANG,
@@ -93,7 +101,8 @@ ACCENTS = "àèìòùÀÈÌÒÙáéíóúýÁÉÍÓÚÝâêîôûÂÊÎÔÛãñ�
         ),
         (
             KERNEL_V3,
-            "https://lore.kernel.org/r/CAHk-=wit-DmhMfQErY29JSPjFgebx_Ld+pnerc4J2Ag990WwAA@mail.gmail.com/",
+            "https://lore.kernel.org/r/CAHk-=wit-DmhMfQErY29JSPjFgebx_Ld+pnerc4J2Ag990WwAA"
+            "@mail.gmail.com/",
             "proofpoint-v3",
             {"customer_id": "ACWV5N9M2RV99hQ"},
         ),
@@ -164,7 +173,9 @@ def test_encoders_reproduce_real_links() -> None:
 
 _ENTITY = re.compile(r"&(?:amp|#0*38|#x0*26);", re.IGNORECASE)
 # Any character but a backslash (never part of a URL; the core drops it as a Markdown escape).
-_URL_TEXT = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\\"), max_size=80)
+_URL_TEXT = st.text(
+    st.characters(blacklist_categories=("Cs",), blacklist_characters="\\"), max_size=80
+)
 _HOSTS = st.from_regex(r"[a-z0-9]{1,12}(\.[a-z0-9]{1,8})?\.test", fullmatch=True)
 
 
@@ -237,6 +248,9 @@ def test_long_body_decodes_without_recursion() -> None:
 # --- copy-paste damage ----------------------------------------------------------------------
 
 
+LOOKALIKE = "urldfense.com"
+
+
 def _v3(body: str, b64: str = "", tail: str = TAIL, host: str = "urldefense.com") -> str:
     return f"https://{host}/v3/{body};{b64}{tail}"
 
@@ -264,9 +278,9 @@ def test_ambiguous_damaged_markers_fail() -> None:
 @pytest.mark.parametrize(
     "wrapped",
     [
-        _v3("_https://twitter.com/AdityaRajKaul/status/1719307233014485239_", host="urldfense.com"),
-        _v3(r"\_https://twitter.com/AdityaRajKaul/status/1719307233014485239\_", host="urldfense.com"),
-        _v3("__https://twitter.com/AdityaRajKaul/status/1719307233014485239__", host="urldfense.com"),
+        _v3("_https://twitter.com/AdityaRajKaul/status/1719307233014485239_", host=LOOKALIKE),
+        _v3(r"\_https://twitter.com/AdityaRajKaul/status/1719307233014485239\_", host=LOOKALIKE),
+        _v3("__https://twitter.com/AdityaRajKaul/status/1719307233014485239__", host=LOOKALIKE),
     ],
 )
 def test_lookalike_host_with_v3_structure_is_recognised(wrapped: str) -> None:
@@ -329,7 +343,7 @@ def test_intact_link_records_no_repairs() -> None:
         (_v3("__https://x.test/**!__", "IyM"), "no valid length character"),
         (_v3("__https://x.test/**__", "IyM"), "no valid length character"),
         ("https://urldefense.com/v3/__https://x.test/a/b/c", "truncated"),
-        ("https://urldefense.com/v3/https://x.test/__;!!a!b$", "does not start with the '__' marker"),
+        ("https://urldefense.com/v3/https://x.test/__;!!a!b$", "does not start with the '__'"),
         (_v3("____"), "body is empty"),
         (_v3("__https://x.test/a__", tail="!!$"), "tail"),
         (_v3("__https://x.test/a__", tail="!!org!tok$junk"), "tail"),

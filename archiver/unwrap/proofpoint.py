@@ -35,7 +35,8 @@ _LOOKALIKE_HOSTS = frozenset(
 _RUN_LENGTHS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 _BASE64URL_THEN_BANG = re.compile(r"[A-Za-z0-9_-]*!")
 _V3_TAIL = re.compile(r"!?(?P<org>[A-Za-z0-9_-]+)(?:!(?P<token>[A-Za-z0-9_-]*))?(?P<end>\$?)")
-_BODY_PIECE = re.compile(r"\*\*(.?)|\*|[^*]+", re.DOTALL)
+_RUN_SIZES = {ord(char): index + 2 for index, char in enumerate(_RUN_LENGTHS)}
+_PLACEHOLDER = re.compile(rb"\*\*(.?)|\*", re.DOTALL)
 _HTTP_SINGLE_SLASH = re.compile(r"^(https?):/(?=[^/])", re.IGNORECASE)
 _HTTP_START = re.compile(r"https?:/", re.IGNORECASE)
 _BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
@@ -246,40 +247,49 @@ def _base64url(text: str) -> bytes:
             "its length cannot encode whole bytes"
         ) from None
     if base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii") != text:
-        raise DecodeFailure("the replacement string is not valid base64url: its last character is damaged")
+        raise DecodeFailure(
+            "the replacement string is not valid base64url: its last character is damaged"
+        )
     return data
 
 
 def _rebuild(body: str, replaced: bytes) -> str:
     """Put the replaced bytes back into the body's placeholders and decode the result as UTF-8."""
+    source = body.encode("utf-8", "surrogatepass")
     out = bytearray()
-    used = 0
-    for piece in _BODY_PIECE.finditer(body):
-        text = piece.group()
-        if not text.startswith("*"):
-            out += text.encode("utf-8", "surrogatepass")
-            continue
-        if text == "*":
-            size = 1
+    used = copied = 0
+    for mark in _PLACEHOLDER.finditer(source):
+        run = mark.group(1)  # None for '*'; the length character (or nothing) after '**'
+        if run is None:
+            size: int | None = 1
         else:
-            size = _RUN_LENGTHS.find(piece.group(1)) + 2 if piece.group(1) else 0
-            if size < 2:
-                raise DecodeFailure(
-                    f"the run placeholder {text!r} at body offset {piece.start()} has no valid "
-                    f"length character (one of A-Z a-z 0-9 - _)"
-                )
+            size = _RUN_SIZES.get(run[0]) if run else None
+        if size is None:
+            raise DecodeFailure(
+                f"the run placeholder {_shown(mark.group())} at body byte {mark.start()} has no "
+                "valid length character (one of A-Z a-z 0-9 - _)"
+            )
         if used + size > len(replaced):
             raise DecodeFailure(
-                f"the placeholder {text!r} at body offset {piece.start()} needs {size} "
+                f"the placeholder {_shown(mark.group())} at body byte {mark.start()} needs {size} "
                 f"replacement byte(s) but only {len(replaced) - used} are left"
             )
+        out += source[copied : mark.start()]
         out += replaced[used : used + size]
         used += size
+        copied = mark.end()
+    out += source[copied:]
     if used < len(replaced):
         raise DecodeFailure(f"{len(replaced) - used} replacement byte(s) left unused")
     try:
         return out.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise DecodeFailure(
-            f"the rebuilt URL is not valid UTF-8 (byte 0x{out[exc.start]:02X} at offset {exc.start})"
+            f"the rebuilt URL is not valid UTF-8 "
+            f"(byte 0x{out[exc.start]:02X} at offset {exc.start})"
         ) from None
+
+
+def _shown(placeholder: bytes) -> str:
+    """A placeholder as quoted text for an error message."""
+    return repr(placeholder.decode("utf-8", "replace"))

@@ -32,7 +32,8 @@ def encode_v1(url: str, host: str = "urldefense.proofpoint.com", key: str = V1_K
 
 
 def encode_v2(url: str, host: str = "urldefense.proofpoint.com", org: str = V2_ORG) -> str:
-    """A v2 link: percent-encode all but letters, digits, ``.`` and ``/``; then ``%``->``-``, ``/``->``_``."""
+    """A v2 link: percent-encode all but letters, digits, ``.`` and ``/``, then write ``%`` as
+    ``-`` and ``/`` as ``_`` (so an original ``-`` is ``-2D`` and ``_`` is ``-5F``)."""
     escaped = quote(url, safe="/").replace("_", "%5F").replace("-", "%2D").replace("~", "%7E")
     payload = escaped.replace("%", "-").replace("/", "_")
     return (
