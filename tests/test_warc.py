@@ -142,7 +142,7 @@ def test_record_refs_point_at_single_members(tmp_path: Path) -> None:
     meta_fields, meta_block = split_record(member_bytes(tmp_path / refs[2].filename, refs[2].offset, refs[2].length))
     assert meta_fields["Content-Type"] == "application/json"
     assert meta_fields["WARC-Refers-To"] == refs[1].record_id
-    assert meta_fields["WARC-Target-URI"] == "http://example.test/page"
+    assert meta_fields["WARC-Target-URI"] == "urn:archiver:metadata:http://example.test/page"
     assert meta_block.decode() == '{"n": "é", "outcome": "ok"}'
     resource_fields, resource_block = split_record(member_bytes(tmp_path / refs[3].filename, refs[3].offset, refs[3].length))
     assert resource_block == b"a source text"

@@ -6,7 +6,7 @@ records back through warcio.
 """
 
 from .reader import StoredRecord, iter_records, parse_warc_date, warc_files
-from .records import REVISIT_PROFILE, target_uri
+from .records import REVISIT_PROFILE, metadata_subject, metadata_uri, target_uri
 from .repair import repair_open_files
 from .writer import RecordRef, WarcWriter
 
@@ -16,6 +16,8 @@ __all__ = [
     "StoredRecord",
     "WarcWriter",
     "iter_records",
+    "metadata_subject",
+    "metadata_uri",
     "parse_warc_date",
     "repair_open_files",
     "target_uri",

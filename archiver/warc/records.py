@@ -79,6 +79,19 @@ def target_uri(uri: str) -> str:
     )
 
 
+METADATA_URI_PREFIX = "urn:archiver:metadata:"
+
+
+def metadata_uri(subject: str) -> str:
+    """The WARC-Target-URI of a metadata record about ``subject`` (a URL, normalised)."""
+    return METADATA_URI_PREFIX + target_uri(subject)
+
+
+def metadata_subject(uri: str) -> str | None:
+    """The URL a metadata record is about, from its WARC-Target-URI; None if it is not ours."""
+    return uri[len(METADATA_URI_PREFIX):] if uri.startswith(METADATA_URI_PREFIX) else None
+
+
 @dataclass(frozen=True)
 class Fields:
     """The named fields of one WARC record header, in write order."""

@@ -173,6 +173,9 @@ class WarcWriter:
     ) -> RecordRef:
         """Write ``payload`` as a JSON ``metadata`` record about ``target_uri``.
 
+        The record's WARC-Target-URI is ``urn:archiver:metadata:<target_uri>`` (see
+        ``metadata_uri``), not the URL itself: replay tools such as pywb index metadata records
+        and would otherwise serve the JSON in place of the page captured in the same second.
         ``refers_to`` is the record id it describes (the response of a capture), written as
         WARC-Refers-To and WARC-Concurrent-To.
         """
@@ -180,7 +183,7 @@ class WarcWriter:
         fields = self._fields(
             "metadata", rec.new_record_id(), datetime.now(timezone.utc),
             [
-                ("WARC-Target-URI", rec.target_uri(target_uri)),
+                ("WARC-Target-URI", rec.metadata_uri(target_uri)),
                 ("WARC-Refers-To", refers_to),
                 ("WARC-Concurrent-To", refers_to),
                 ("WARC-Block-Digest", rec.digest_of(data)),
