@@ -1,0 +1,285 @@
+"""Fetch original URLs politely and safely with httpx, recording every hop as an Exchange.
+
+``Fetcher`` owns one ``httpx.AsyncClient`` and the run's shared state (concurrency slots,
+per-host politeness, robots.txt rules); ``fetch_many`` runs a batch through one. Redirects are
+followed here, not by httpx, so that every hop is its own Exchange and every hop's address is
+checked. Network trouble never raises: it comes back as ``FetchResult.error``/``error_kind``.
+This module knows nothing of WARC; ``archiver.exchange`` is the whole contract.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from datetime import datetime, timezone
+from http.cookiejar import CookieJar, DefaultCookiePolicy
+from types import TracebackType
+
+import anyio
+import httpx
+
+from .exchange import Exchange, FetchResult
+from .fetching import guard, wire
+from .fetching.options import FetchOptions, parse_size
+from .fetching.politeness import HostGate
+from .fetching.problem import FetchProblem
+from .fetching.retry import RETRY_STATUSES, backoff_delay, parse_retry_after
+from .fetching.robots import ROBOTS_MAX_SIZE, RobotsRules
+
+__all__ = ["FetchOptions", "Fetcher", "fetch_many", "parse_size"]
+
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+ACCEPT_ENCODING = "gzip, deflate"
+"""Encodings every WARC reader can undo (no br or zstd: they hurt replay portability)."""
+
+
+class _Fetch:
+    """The state of one URL's fetch: its cookie jar, deadline and attempt count."""
+
+    def __init__(self, result: FetchResult, max_size: int, check_robots: bool) -> None:
+        self.result = result
+        self.cookies = httpx.Cookies()  # per fetch: cookies set on one hop go to the later ones
+        self.deadline: float | None = None
+        self.max_size = max_size
+        self.check_robots = check_robots
+
+    def remaining(self) -> float:
+        return float("inf") if self.deadline is None else self.deadline - time.monotonic()
+
+
+def _no_client_cookies() -> CookieJar:
+    """A jar that stores nothing, for the shared client: cookies must not leak between fetches."""
+    return CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
+
+
+def _target(url: str) -> httpx.URL:
+    """Parse ``url`` for fetching (fragment dropped: it is never sent) or raise bad-scheme/bad-url."""
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, TypeError) as exc:
+        raise FetchProblem("bad-url", f"not a valid URL: {url!r} ({exc})") from None
+    if parsed.scheme not in ("http", "https"):
+        scheme = f"{parsed.scheme}:" if parsed.scheme else "a URL without a scheme"
+        raise FetchProblem("bad-scheme", f"only http and https URLs can be fetched, not {scheme} ({url})")
+    if not parsed.host:
+        raise FetchProblem("bad-url", f"no host name in URL {url!r}")
+    return parsed.copy_with(fragment=None)
+
+
+def _network_problem(exc: httpx.TransportError, url: httpx.URL, options: FetchOptions) -> FetchProblem:
+    """Say in words what went wrong before a response arrived, and whether retrying may help."""
+    where = f"{url.host}:{url.port or (443 if url.scheme == 'https' else 80)}"
+    if isinstance(exc, httpx.ConnectTimeout):
+        return FetchProblem("timeout", f"no connection to {where} within {options.connect_timeout:g}s", True)
+    if isinstance(exc, httpx.TimeoutException):
+        return FetchProblem("timeout", f"{where} sent no response within {options.read_timeout:g}s", True)
+    if isinstance(exc, httpx.ProxyError):
+        return FetchProblem("connect", f"the proxy {options.proxy} failed for {where}: {exc}", True)
+    if isinstance(exc, httpx.ConnectError):
+        return FetchProblem("connect", f"could not connect to {where}: {exc or 'connection failed'}", True)
+    if isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)):
+        return FetchProblem("protocol", f"{where} closed or broke the connection before answering: {exc}", True)
+    return FetchProblem("protocol", f"HTTP failure talking to {where}: {exc!r}", True)
+
+
+class Fetcher:
+    """Fetches URLs with one shared client, limits and politeness; use ``async with``.
+
+    Bounds: ``options.concurrency`` requests in flight in all, ``options.per_host`` per host
+    name, ``options.host_delay`` seconds between the starts of two requests to one host.
+    """
+
+    def __init__(self, options: FetchOptions | None = None) -> None:
+        self.options = options or FetchOptions()
+        self._client: httpx.AsyncClient | None = None
+        self._gate = HostGate(self.options.per_host, self.options.host_delay)
+        self._slots = asyncio.Semaphore(self.options.concurrency)
+        self._robots = RobotsRules(self.options.user_agent, self._fetch_robots_txt)
+
+    async def __aenter__(self) -> Fetcher:
+        o = self.options
+        self._client = httpx.AsyncClient(
+            follow_redirects=False,
+            timeout=httpx.Timeout(o.read_timeout, connect=o.connect_timeout, pool=None),
+            limits=httpx.Limits(max_connections=None, max_keepalive_connections=max(20, o.concurrency)),
+            headers={"User-Agent": o.user_agent, "Accept-Encoding": ACCEPT_ENCODING},
+            cookies=_no_client_cookies(),
+            proxy=o.proxy,
+            trust_env=False,  # no proxy or credentials picked up from the environment behind our back
+        )
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    async def fetch(self, url: str) -> FetchResult:
+        """Fetch ``url``, following redirects; every hop is an Exchange with its body spooled.
+
+        Never raises for network trouble: ``error``/``error_kind`` say what went wrong, and the
+        hops received before it stay in ``exchanges`` (their spool files are the caller's).
+        """
+        return await self._run(url, self.options.max_size, check_robots=self.options.robots == "obey")
+
+    async def _fetch_robots_txt(self, url: str) -> FetchResult:
+        return await self._run(url, ROBOTS_MAX_SIZE, check_robots=False)
+
+    async def _run(self, url: str, max_size: int, check_robots: bool) -> FetchResult:
+        state = _Fetch(FetchResult(url=url), max_size, check_robots)
+        try:
+            await self._follow(url, state)
+        except FetchProblem as problem:
+            state.result.error, state.result.error_kind = problem.message, problem.kind
+        return state.result
+
+    async def _follow(self, url: str, state: _Fetch) -> None:
+        """Fetch ``url`` and the redirects it leads to, appending each hop to the result."""
+        seen: set[tuple[str, str | None]] = set()
+        target = _target(url)
+        while True:
+            # A loop is the same URL asked again with the same cookies: a cookie-setting
+            # detour back to the first URL is how many sites work, not a loop.
+            visit = (str(target), self._cookie_header(target, state))
+            if visit in seen:
+                raise FetchProblem("redirect-loop", f"redirect loop: {target} leads back to itself")
+            seen.add(visit)
+            if state.check_robots:
+                await self._robots.check(target)
+            exchange = await self._with_retries(target, state)
+            state.result.exchanges.append(exchange)
+            location = dict((k.lower(), v) for k, v in exchange.response_headers).get("location")
+            if exchange.status not in REDIRECT_STATUSES or not location:
+                return
+            if len(state.result.exchanges) > self.options.max_redirects:
+                raise FetchProblem(
+                    "too-many-redirects", f"more than {self.options.max_redirects} redirects from {url}"
+                )
+            try:
+                next_url = str(target.join(location))
+            except httpx.InvalidURL as exc:
+                raise FetchProblem("protocol", f"{target} redirects to an invalid URL {location!r} ({exc})") from None
+            target = _target(next_url)
+
+    def _cookie_header(self, target: httpx.URL, state: _Fetch) -> str | None:
+        probe = httpx.Request("GET", target)
+        state.cookies.set_cookie_header(probe)
+        return probe.headers.get("cookie")
+
+    async def _with_retries(self, target: httpx.URL, state: _Fetch) -> Exchange:
+        """One hop: send, and try again on connection trouble, 429 and 5xx while retries last."""
+        o = self.options
+        for attempt in range(o.retries + 1):
+            last = attempt == o.retries
+            try:
+                exchange = await self._send(target, state)
+            except FetchProblem as problem:
+                if last or not problem.retryable:
+                    raise
+                wait, failure = backoff_delay(attempt, o.backoff), problem
+            else:
+                if last or exchange.status not in RETRY_STATUSES:
+                    return exchange
+                headers = {k.lower(): v for k, v in exchange.response_headers}
+                asked = parse_retry_after(headers.get("retry-after"))
+                if asked is not None and asked > o.retry_after_cap:
+                    return exchange  # asked to wait longer than we will: keep what it said
+                wait = backoff_delay(attempt, o.backoff) if asked is None else asked
+                if asked is not None:
+                    self._gate.defer(target.host, asked)  # the whole host asked us to wait
+                failure = None
+            if wait >= state.remaining():
+                if failure is not None:
+                    raise failure
+                return exchange  # no time left for another try: keep this answer
+            if failure is None:
+                exchange.discard()  # superseded by the retry
+            await anyio.sleep(wait)
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+    async def _send(self, target: httpx.URL, state: _Fetch) -> Exchange:
+        """Send one request and spool its response, holding a host slot and a global slot."""
+        assert self._client is not None, "use Fetcher inside 'async with'"
+        o = self.options
+        host = target.host
+        async with self._gate.slot(host), self._slots:
+            if state.deadline is None:
+                state.deadline = time.monotonic() + o.timeout  # the whole-fetch clock starts now
+            if state.remaining() <= 0:
+                raise FetchProblem("timeout", f"gave up on {state.result.url} after {o.timeout:g}s")
+            port = target.port or (443 if target.scheme == "https" else 80)
+            if o.allow_private:
+                pass
+            elif o.proxy:
+                guard.check_literal(host)  # the proxy resolves names; only literals can be judged
+            else:
+                await guard.check_host(host, port, min(o.connect_timeout, state.remaining()))
+            state.result.attempts += 1
+            request = self._client.build_request("GET", target)
+            state.cookies.set_cookie_header(request)
+            date = datetime.now(timezone.utc)
+            response = None
+            with anyio.move_on_after(state.remaining()):
+                try:
+                    response = await self._client.send(request, stream=True)
+                except httpx.TransportError as exc:
+                    raise _network_problem(exc, target, o) from None
+            if response is None:
+                raise FetchProblem("timeout", f"no response from {host} within the {o.timeout:g}s fetch limit")
+            try:
+                peer = None if o.proxy else wire.peer_address(response)
+                if peer and not o.allow_private:
+                    guard.check_peer(host, peer)  # DNS may have changed since we checked
+                state.cookies.extract_cookies(response)
+                body = await wire.spool_body(response, o.spool_dir, state.max_size, state.deadline)
+            finally:
+                await response.aclose()
+        return Exchange(
+            target_uri=str(request.url),
+            date=date,
+            request_head=wire.request_head(request),
+            http_version=response.http_version,
+            status=response.status_code,
+            reason=wire.reason_phrase(response),
+            response_headers=wire.raw_headers(response),
+            body_path=body.path,
+            body_length=body.length,
+            truncated=body.truncated,
+            peer_ip=peer,
+            protocol=wire.protocol(response),
+        )
+
+
+async def fetch_many(
+    urls: Iterable[str],
+    options: FetchOptions | None = None,
+    on_result: Callable[[FetchResult], Awaitable[None] | None] | None = None,
+) -> list[FetchResult]:
+    """Fetch every URL with one Fetcher; return the results in the order of ``urls``.
+
+    ``on_result`` (plain or async) is called with each result as it completes, in order of
+    completion, e.g. to write it to WARC and discard its spool files at once. Up to four
+    fetches per concurrency slot are under way, so one busy host does not starve the others.
+    """
+    items = list(enumerate(urls))
+    results: list[FetchResult | None] = [None] * len(items)
+    fetcher = Fetcher(options)
+    queue = iter(items)
+
+    async def worker() -> None:
+        for index, url in queue:  # shared iterator: each URL is taken by exactly one worker
+            result = await fetcher.fetch(url)
+            results[index] = result
+            if on_result is not None:
+                returned = on_result(result)
+                if inspect.isawaitable(returned):
+                    await returned
+
+    async with fetcher, anyio.create_task_group() as group:
+        for _ in range(min(len(items), 4 * fetcher.options.concurrency)):
+            group.start_soon(worker)
+    return [result for result in results if result is not None]
