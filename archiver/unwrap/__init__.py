@@ -6,8 +6,6 @@ in the original URL is normalised.
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from .base import MAX_DEPTH, DecodeFailure, Layer, UnwrapError, Unwrapped
 from .registry import FORMATS, find_format
 from .repair import repair_layer
@@ -34,16 +32,15 @@ def unwrap_chain(url: str) -> Unwrapped:
     while True:
         candidate, fixes = repair_layer(text, outermost=not layers)
         try:
-            parts = urlsplit(candidate)
+            found = find_format(candidate)
         except ValueError as exc:
-            parts = None
-            if layers:
-                error = f"layer {len(layers)} ({layers[-1].kind}) carried an unparsable URL: {exc}"
-        fmt, host_fix = find_format(parts) if parts is not None else (None, None)
-        if fmt is None:
+            found = None
+            error = f"layer {len(layers) + 1} is on a wrapper host but unparsable: {exc}"
+        if found is None:
             # The innermost URL is kept exactly as its wrapper carried it: a backslash that
             # survives decoding was percent-encoded, so it belongs to the original.
             break
+        fmt, parts, host_fix = found
         if fmt.opaque:
             opaque_kind = fmt.kind
             text = candidate
@@ -65,7 +62,7 @@ def unwrap_chain(url: str) -> Unwrapped:
         if host_fix:
             repairs.append(host_fix)
         repairs += decoded.repairs
-        layers.append(Layer(fmt.kind, candidate, dict(decoded.fields)))
+        layers.append(Layer(fmt.kind, candidate, decoded.fields))
         text = decoded.url
 
     if error is None and (layers or opaque_kind is None):

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Protocol
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, Protocol
 from urllib.parse import SplitResult
 
 MAX_DEPTH = 32
@@ -16,6 +17,37 @@ class UnwrapError(ValueError):
 
 class DecodeFailure(Exception):
     """Raised by a format's ``decode`` with a message saying what is wrong in the payload."""
+
+
+class LazyFields(Mapping[str, str]):
+    """A wrapper's fields, read the first time they are looked at.
+
+    ``unwrap()`` only wants the URL, so it never pays for parsing what a wrapper carried.
+    """
+
+    __slots__ = ("_read", "_fields")
+
+    def __init__(self, read: Callable[[], Mapping[str, str]]) -> None:
+        self._read: Callable[[], Mapping[str, str]] | None = read
+        self._fields: dict[str, str] = {}
+
+    def _get(self) -> dict[str, str]:
+        if self._read is not None:
+            self._fields = dict(self._read())
+            self._read = None
+        return self._fields
+
+    def __getitem__(self, key: str) -> str:
+        return self._get()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._get())
+
+    def __len__(self) -> int:
+        return len(self._get())
+
+    def __repr__(self) -> str:
+        return repr(self._get())
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,9 @@ costs a few dictionary look-ups however many formats there are; a format without
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
-from urllib.parse import SplitResult
+from urllib.parse import SplitResult, urlsplit
 
 from . import opaque, proofpoint, redirectors, safelinks
 from .base import WrapperFormat
@@ -22,13 +23,40 @@ FORMATS: tuple[WrapperFormat, ...] = (
     *opaque.FORMATS,
 )
 
+# Scheme, authority and path of an absolute URL, found without the cost of a full parse: most
+# URLs the unwrapper looks at are not wrapped, and for those this is all the work there is.
+_AUTHORITY_AND_PATH = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://([^/?#]*)([^?#]*)")
+
+Found = tuple[WrapperFormat, SplitResult, str | None]
+"""A format, the URL split by ``urlsplit``, and a repair sentence when the host was damaged."""
+
+
+def host_and_path(text: str) -> tuple[str, str] | None:
+    """The lower-cased host (no port, user or trailing dot) and the raw path of an absolute URL."""
+    match = _AUTHORITY_AND_PATH.match(text)
+    if match is None:
+        return None
+    netloc, path = match.groups()
+    host = netloc.rpartition("@")[2]
+    if host.startswith("["):
+        host = host[1 : host.find("]")] if "]" in host else host[1:]
+    else:
+        host = host.partition(":")[0]
+    return host.lower().rstrip("."), path
+
+
 class FormatIndex:
-    """The formats to try for a host: those indexed under one of its keys, then the unindexed."""
+    """The formats to try for a host: those indexed under one of its keys, then the unindexed.
+
+    A format with a ``resembles`` method (recognising damaged hosts) may declare the hosts it
+    could resemble as ``resembles_hosts``; it is then asked only about those.
+    """
 
     def __init__(self, formats: Iterable[WrapperFormat]) -> None:
         self.formats = tuple(formats)
         self._by_key: dict[str, list[WrapperFormat]] = {}
         self._unindexed: list[WrapperFormat] = []
+        self._resemblers = [fmt for fmt in self.formats if hasattr(fmt, "resembles")]
         for fmt in self.formats:
             patterns = getattr(fmt, "hosts", None)
             if not patterns:
@@ -41,31 +69,38 @@ class FormatIndex:
         """Formats whose host patterns match ``host``, in registry order, then the unindexed."""
         found: list[WrapperFormat] = []
         for key in host_keys(host):
-            found += self._by_key.get(key, ())
+            indexed = self._by_key.get(key)
+            if indexed:
+                found += indexed
         if len(found) > 1:
             found.sort(key=self.formats.index)
         return found + self._unindexed
 
-    def find(self, parts: SplitResult) -> tuple[WrapperFormat | None, str | None]:
-        """Return the format of the URL split as ``parts``, or one it resembles by structure.
+    def find(self, text: str) -> Found | None:
+        """Return the format of the URL ``text`` (or one it resembles by structure), or None.
 
-        The second value is a repair sentence when the host was recognised as a damaged form of
-        a wrapper host (such as ``urldfense.com``) rather than matched exactly.
+        Raises ValueError (from ``urlsplit``) when a URL on a wrapper's host cannot be parsed.
         """
-        host = (parts.hostname or "").rstrip(".")
+        located = host_and_path(text)
+        if located is None:
+            return None
+        host, path = located
         for fmt in self.candidates(host):
-            if fmt.matches(host, parts.path):
-                return fmt, None
-        for fmt in self.formats:
-            resembles = getattr(fmt, "resembles", None)
-            if resembles is not None and resembles(host, parts):
-                return fmt, f"recognised {host!r} as a damaged {fmt.kind} host by the URL's structure"
-        return None, None
+            if fmt.matches(host, path):
+                return fmt, urlsplit(text), None
+        for fmt in self._resemblers:
+            gate = getattr(fmt, "resembles_hosts", None)
+            if gate is not None and host not in gate:
+                continue
+            parts = urlsplit(text)
+            if fmt.resembles(host, parts):  # type: ignore[attr-defined]
+                return fmt, parts, f"recognised {host!r} as a damaged {fmt.kind} host by the URL's structure"
+        return None
 
 
 INDEX = FormatIndex(FORMATS)
 
 
-def find_format(parts: SplitResult) -> tuple[WrapperFormat | None, str | None]:
-    """Return the format of the URL split as ``parts`` (see ``FormatIndex.find``)."""
-    return INDEX.find(parts)
+def find_format(text: str) -> Found | None:
+    """Return the format of the URL ``text`` (see ``FormatIndex.find``)."""
+    return INDEX.find(text)

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta, timezone
-from urllib.parse import SplitResult, unquote
+from urllib.parse import SplitResult
 
-from .params import PayloadWrapper, exact_paths, param, query_value
+from .params import PayloadWrapper, exact_paths, param, percent_decode, query_value
 
 _MAIL_HOSTS = frozenset(
     {
@@ -70,7 +70,7 @@ def _safelinks_fields(url: str, parts: SplitResult) -> dict[str, str]:
             fields["region"] = region
     data = query_value(url, "data")
     if data:
-        fields.update(parse_data(unquote(data)))
+        fields.update(parse_data(percent_decode(data)[0]))
     return fields
 
 
