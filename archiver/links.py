@@ -7,11 +7,13 @@ document's base when it is relative, and deduplicated on its canonical form. Whe
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urljoin
 
 from .canonical import canonical_url
@@ -22,7 +24,7 @@ from .unwrap import Unwrapped, unwrap_chain
 from .unwrap.repair import remove_markdown_escapes
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Occurrence:
     """One place a link is written.
 
@@ -99,8 +101,7 @@ class Link:
 _unwrap = lru_cache(maxsize=1 << 16)(unwrap_chain)
 
 
-@dataclass(frozen=True)
-class _Resolved:
+class _Resolved(NamedTuple):
     """What one written link means; computed once per distinct text (links repeat a lot)."""
 
     chain: Unwrapped
@@ -112,6 +113,25 @@ class _Resolved:
 
 def find_links(sources: Iterable[Source], *, keep_tracking: bool = False) -> list[Link]:
     """Return one ``Link`` per original URL found in ``sources``, in order of first occurrence."""
+    with _collector_paused():
+        return _find_links(sources, keep_tracking)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector: the scan makes ~10^5 long-lived objects and no cycles,
+    and the collector would walk them again and again (a third of the time on a large corpus).
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _find_links(sources: Iterable[Source], keep_tracking: bool) -> list[Link]:
     links: dict[str, Link] = {}
     # One written link means the same everywhere, except a relative one (it depends on the base).
     absolute: dict[tuple[str, bool], _Resolved] = {}

@@ -10,22 +10,30 @@ import bisect
 import html
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from bs4 import BeautifulSoup, Tag
 
 from .unwrap.repair import remove_markdown_escapes, trim_trailing_punctuation
 
 # A URL runs to whitespace or a character that cannot be in one, and never contains ``](``:
-# the label of a Markdown link can itself be a URL.
-_BODY = re.compile(r"[^\s<>\"`\]]*(?:\](?!\()[^\s<>\"`\]]*)*")
-# One pass per literal: a regex that begins with a literal is scanned at memchr speed, ten
-# times faster than an alternation or a character class (see bench/extract_bench.py). ``:/``
-# finds every spelling of http(s) and ``ww.``/``WW.`` every www.; the body of a URL is matched
-# only once its start is taken (``www.`` inside an encoded payload never is).
-_COLON_SLASH = re.compile(":/")
-_WWW = (re.compile(r"ww\."), re.compile(r"WW\."))
-_SCHEMES = frozenset({"http", "https"})
+# the label of a Markdown link can itself be a URL. The spaces are listed rather than ``\s``:
+# the explicit class is a third faster.
+_STOP = r"\t\n\v\f\r \x85\xa0\u1680\u2000-\u200b\u2028\u2029\u202f\u205f\u3000<>\"`\]"
+_BODY = rf"[^{_STOP}]*(?:\](?!\()[^{_STOP}]*)*"
+# Few regexes, each beginning with a literal: those are scanned at memchr speed, ten times
+# faster than an alternation or ``(?i)`` (see bench/extract_bench.py). ``http``, ``HTTP`` and
+# ``Http`` are found (``hTtP`` is not); ``ww.`` finds ``www.`` and ``Www.``, whose match starts
+# one character late. The look-behinds reject a www. inside another URL or a word, in C.
+_ABSOLUTE = tuple(
+    (re.compile(start + _BODY), late)
+    for start, late in (
+        ("https?:/", 0),
+        ("H(?:TTPS?|ttps?):/", 0),
+        (r"ww\.(?<=[wW]ww\.)(?<![A-Za-z0-9.%/@_-][wW]ww\.)", 1),
+        (r"WW\.(?<=WWW\.)(?<![A-Za-z0-9.%/@_-]WWW\.)", 1),
+    )
+)
 # A site-relative path in parentheses, possibly Markdown-escaped: ``\(/experts/anna\)``.
 _PATH = re.compile(r"\((?P<path>/[^\s()<>\\/][^\s()<>\\]*)(?P<esc>\\?)\)")
 # A relative Markdown link target; ``#`` anchors and other schemes are not links.
@@ -33,7 +41,6 @@ _TARGET = re.compile(
     r"\]\((?P<target>(?!#)(?![A-Za-z][A-Za-z0-9+.-]*:)(?!//)[^\s()<>]+)(?:\s+\"[^\"]*\")?\)"
 )
 _NOT_BEFORE_HTTP = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
-_NOT_BEFORE_WWW = _NOT_BEFORE_HTTP | frozenset(".%/@_-")
 _NOT_BEFORE_PATH = _NOT_BEFORE_HTTP | frozenset("])")
 # Closing punctuation from other scripts and typography that ends a sentence, not a URL.
 _TRAILING_EXTRA = "\\\u201d\u2019\u00bb\u203a\u2026\u3002\uff0c\u3001"
@@ -46,8 +53,7 @@ _LINK_ATTRIBUTES = ("href", "src")
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 
 
-@dataclass(frozen=True)
-class Candidate:
+class Candidate(NamedTuple):
     """A link as written: ``text[start:end]`` is the raw text and ``value`` the URL it means.
 
     ``value`` has HTML entities decoded (HTML) but Markdown escapes kept (the unwrapper removes
@@ -67,8 +73,7 @@ def scan_text(text: str, start: int = 0, end: int | None = None) -> Iterator[Can
     """Yield the links in plain text or Markdown ``text[start:end]``, in order."""
     end = len(text) if end is None else end
     starts = [
-        *_scheme_starts(text, start, end),
-        *(item for pattern in _WWW for item in _www_starts(text, start, end, pattern)),
+        *((m.start() - late, "abs", m) for pattern, late in _ABSOLUTE for m in pattern.finditer(text, start, end)),
         *((m.start(), "path", m) for m in _PATH.finditer(text, start, end)),
         *((m.start(), "target", m) for m in _TARGET.finditer(text, start, end)),
     ]
@@ -79,7 +84,7 @@ def scan_text(text: str, start: int = 0, end: int | None = None) -> Iterator[Can
             continue  # inside a URL already taken (``www.`` in an encoded payload, ``(/`` in a path)
         before = text[begin - 1] if begin > start else ""
         if kind == "abs":
-            candidate = _absolute(text, begin, before, end)
+            candidate = _absolute(text, begin, match, before)
         elif kind == "path":
             candidate = _path(text, match, before, start)
         else:
@@ -124,7 +129,10 @@ def markdown_label(text: str, close: int, floor: int = 0) -> str | None:
     line_start = max(text.rfind("\n", floor, close) + 1, floor)
     nearest = text.rfind("[", line_start, close)
     if nearest >= 0 and "]" not in text[nearest:close] and "\\" not in text[nearest - 1 : nearest]:
-        return remove_markdown_escapes(text[nearest + 1 : close])[0].strip() or None  # the usual case
+        label = text[nearest + 1 : close]  # the usual case: no nested brackets
+        if "\\" in label:
+            label = remove_markdown_escapes(label)[0]
+        return label.strip() or None
     depth = 0
     for i in range(close - 1, line_start - 1, -1):
         char = text[i]
@@ -140,34 +148,18 @@ def markdown_label(text: str, close: int, floor: int = 0) -> str | None:
     return None
 
 
-_Start = tuple[int, str, "re.Match[str] | None"]
-
-
-def _scheme_starts(text: str, start: int, end: int) -> Iterator[_Start]:
-    for match in _COLON_SLASH.finditer(text, start, end):
-        colon = match.start()
-        for width in (4, 5):
-            begin = colon - width
-            if begin >= start and (text.startswith(("http", "https"), begin) or text[begin:colon].lower() in _SCHEMES):
-                yield begin, "abs", None
-                break
-
-
-def _www_starts(text: str, start: int, end: int, pattern: re.Pattern[str]) -> Iterator[_Start]:
-    for match in pattern.finditer(text, start, end):
-        begin = match.start() - 1
-        if begin >= start and text[begin] in "wW" and (begin == start or text[begin - 1] not in _NOT_BEFORE_WWW):
-            yield begin, "abs", None
+_Start = tuple[int, str, "re.Match[str]"]
 
 
 def _first(item: _Start) -> int:
     return item[0]
 
 
-def _absolute(text: str, begin: int, before: str, end: int) -> Candidate | None:
-    if before in (_NOT_BEFORE_WWW if text[begin] in "wW" else _NOT_BEFORE_HTTP):
-        return None  # the middle of a word or of another URL
-    raw = trim_url(_BODY.match(text, begin, end).group())
+def _absolute(text: str, begin: int, match: re.Match[str], before: str) -> Candidate | None:
+    """An http(s) or www. URL starting at ``begin``; ``before`` is the character before it."""
+    if begin == match.start() and before in _NOT_BEFORE_HTTP:
+        return None  # http in the middle of a word (a www. was checked by its look-behind)
+    raw = trim_url(text[begin : match.end()])
     if len(raw) < 8 or "." not in raw:
         return None
     anchor = markdown_label(text, begin - 2) if text.startswith("](", begin - 2) else None

@@ -258,13 +258,16 @@ def _expand(names: list[str], problems: list[SourceProblem]) -> list[str]:
 
 
 def _kind(path: str, data: bytes) -> str:
+    """The extension decides; a .txt may still hold a saved HTML page. Content is sniffed for
+    stdin and unknown extensions only (a .txt of pasted mails stays text, lines as in the file).
+    """
     by_extension = _EXTENSIONS.get(os.path.splitext(path)[1].lower())
     if by_extension in (HTML, EMAIL, MARKDOWN):
         return by_extension
     head = data[:2048]
     if _HTML_SNIFF.match(head):
         return HTML
-    if _HEADER_LINE.match(head) and len(_EMAIL_HEADERS.findall(head)) >= 2:
+    if by_extension is None and _HEADER_LINE.match(head) and len(_EMAIL_HEADERS.findall(head)) >= 2:
         return EMAIL
     return PLAIN
 
