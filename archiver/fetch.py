@@ -220,6 +220,8 @@ class Fetcher:
                 await guard.check_host(host, port, min(o.connect_timeout, state.remaining()))
             state.result.attempts += 1
             request = self._client.build_request("GET", target)
+            if not (o.allow_private or o.proxy):
+                request.extensions["trace"] = guard.peer_check(host)  # DNS may change by connect time
             state.cookies.set_cookie_header(request)
             date = datetime.now(timezone.utc)
             response = None
@@ -232,8 +234,6 @@ class Fetcher:
                 raise FetchProblem("timeout", f"no response from {host} within the {o.timeout:g}s fetch limit")
             try:
                 peer = None if o.proxy else wire.peer_address(response)
-                if peer and not o.allow_private:
-                    guard.check_peer(host, peer)  # DNS may have changed since we checked
                 state.cookies.extract_cookies(response)
                 body = await wire.spool_body(response, o.spool_dir, state.max_size, state.deadline)
             finally:

@@ -140,3 +140,25 @@ def test_decode_content() -> None:
     assert decode_content(raw_deflate.compress(text) + raw_deflate.flush(), "deflate") == text
     assert decode_content(text, None) == text
     assert decode_content(b"not gzip", "gzip") == b""
+
+
+def test_peer_check_refuses_before_anything_is_sent() -> None:
+    """The connect-time check alone (no DNS check first), as when a name rebinds to 127.0.0.1."""
+    import asyncio
+
+    import httpx
+
+    from archiver.fetching.guard import peer_check
+    from tests.servers import LoopbackServer, Reply
+
+    async def attempt(url: str) -> None:
+        async with httpx.AsyncClient() as client:
+            await client.get(url, extensions={"trace": peer_check("rebound.example")})
+
+    with LoopbackServer() as server:
+        server.route("/", Reply(body=b"internal"))
+        with pytest.raises(FetchProblem) as caught:
+            asyncio.run(attempt(server.url("/")))
+        assert server.requests == []
+    assert caught.value.kind == "refused-address"
+    assert "rebound.example (127.0.0.1, a loopback address)" in caught.value.message

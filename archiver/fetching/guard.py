@@ -2,7 +2,8 @@
 
 A link in an e-mail must not make archiver probe the local network (SSRF): every hop's host is
 resolved and each of its addresses checked before connecting, and the address actually
-connected to is checked again afterwards, which defends against DNS rebinding.
+connected to is checked again as soon as the connection is made, before a byte is sent, which
+defends against DNS rebinding (the name resolving to another address when httpx connects).
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from .problem import FetchProblem
 
@@ -80,8 +83,21 @@ async def check_host(host: str, port: int, timeout: float) -> list[str]:
     return addresses
 
 
-def check_peer(host: str, address: str) -> None:
-    """Refuse the connection just made to ``address`` for ``host`` unless the address is public."""
-    reason = refused_reason(address)
-    if reason:
-        raise _refusal(host, address, reason)
+def peer_check(host: str) -> Callable[[str, dict[str, Any]], Awaitable[None]]:
+    """An httpcore ``trace`` hook that refuses a new connection to a non-public address.
+
+    httpcore calls it when the TCP connection to ``host`` is made and before the request is
+    written, so a refused peer receives nothing. Not for proxied requests: the peer is the proxy.
+    """
+
+    async def trace(event: str, info: dict[str, Any]) -> None:
+        if event != "connection.connect_tcp.complete":
+            return
+        stream = info["return_value"]
+        address = stream.get_extra_info("server_addr")
+        reason = refused_reason(str(address[0])) if address else None
+        if reason:
+            await stream.aclose()  # httpcore does not close a stream its trace hook rejected
+            raise _refusal(host, str(address[0]), reason)
+
+    return trace
