@@ -31,11 +31,7 @@ def unwrap_chain(url: str) -> Unwrapped:
 
     while True:
         candidate, fixes = repair_layer(text, outermost=not layers)
-        try:
-            found = find_format(candidate)
-        except ValueError as exc:
-            found = None
-            error = f"layer {len(layers) + 1} is on a wrapper host but unparsable: {exc}"
+        found = find_format(candidate)
         if found is None:
             # The innermost URL is kept exactly as its wrapper carried it: a backslash that
             # survives decoding was percent-encoded, so it belongs to the original.

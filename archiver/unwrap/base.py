@@ -111,10 +111,14 @@ class Unwrapped:
 class WrapperFormat(Protocol):
     """What a wrapper-format module registers (see ``registry.py``).
 
-    ``matches`` is given the parsed, lower-cased host name and the path; it must match on the
+    ``matches`` is given the parsed, lower-cased host name and the raw path; it must match on the
     host itself (exact name or a dot-separated suffix), never on a substring. ``decode`` is given
     the whole URL at this layer and its split form, and returns the URL it carried, decoded once,
     or raises ``DecodeFailure``. An ``opaque`` format is recognised but never decoded.
+
+    Optional: ``hosts``, a set of host patterns (``hosts.py``) under which the registry indexes
+    the format so it is only asked about those hosts; ``resembles(host, parts)``, asked when no
+    format matched, to recognise a damaged wrapper host by the URL's structure.
     """
 
     kind: str

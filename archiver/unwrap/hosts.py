@@ -1,4 +1,4 @@
-"""Match a parsed host name against a wrapper's host patterns, and index formats by them.
+"""Match a parsed host name against a wrapper's host patterns, and list a host's index keys.
 
 A pattern is an exact host name (``l.facebook.com``) or ``*.`` followed by a name, meaning any
 host below it (``*.awstrack.me`` matches ``x.r.us-east-1.awstrack.me``, not ``awstrack.me``).
@@ -8,18 +8,21 @@ Matching is on whole dot-separated labels, never on substrings, so
 
 from __future__ import annotations
 
-from collections.abc import Container, Iterator
+from collections.abc import Set
+from functools import lru_cache
 
 
-def host_keys(host: str) -> Iterator[str]:
-    """Yield every pattern that would match ``host``: itself, then ``*.`` + each parent name."""
-    yield host
+@lru_cache(maxsize=8192)  # mail repeats the same few wrapper hosts over and over
+def host_keys(host: str) -> tuple[str, ...]:
+    """Every pattern that would match ``host``: itself, then ``*.`` + each parent name."""
+    keys = [host]
     dot = host.find(".")
     while dot >= 0:
-        yield "*" + host[dot:]
+        keys.append("*" + host[dot:])
         dot = host.find(".", dot + 1)
+    return tuple(keys)
 
 
-def host_matches(host: str, patterns: Container[str]) -> bool:
-    """True when ``host`` (lower case, no trailing dot) matches one of ``patterns`` (a set)."""
-    return any(key in patterns for key in host_keys(host))
+def host_matches(host: str, patterns: Set[str]) -> bool:
+    """True when ``host`` (lower case, no trailing dot) matches one of ``patterns``."""
+    return not patterns.isdisjoint(host_keys(host))
