@@ -19,7 +19,7 @@ from urllib.parse import urljoin
 from .canonical import canonical_url
 from .redact import redact_value
 from .scan import Candidate, scan_html, scan_text
-from .sources import HTML, Source, SourceProblem, read_sources, source_from_bytes
+from .sources import HTML, Source, read_sources, source_from_bytes
 from .unwrap import Unwrapped, unwrap_chain
 from .unwrap.repair import remove_markdown_escapes
 
@@ -74,11 +74,6 @@ class Link:
     removed_params: list[str] = field(default_factory=list)
     relative: bool = False
     error: str | None = None
-
-    @property
-    def wrapped(self) -> bool:
-        """True when at least one occurrence was wrapped by a gateway or redirector."""
-        return any(o.chain.layers for o in self.occurrences)
 
     @property
     def kinds(self) -> tuple[str, ...]:
@@ -217,4 +212,4 @@ def _resolve(candidate: Candidate, source: Source, keep_tracking: bool) -> _Reso
     return _Resolved(chain, canon.url, canon.removed_params, canon.fragment, False)
 
 
-__all__ = ["Link", "Occurrence", "Source", "SourceProblem", "extract_links", "find_links", "located_candidates"]
+__all__ = ["Link", "Occurrence", "extract_links", "find_links", "located_candidates"]

@@ -45,7 +45,8 @@ _NOT_BEFORE_PATH = _NOT_BEFORE_HTTP | frozenset("])")
 # Closing punctuation from other scripts and typography that ends a sentence, not a URL.
 _TRAILING_EXTRA = "\\\u201d\u2019\u00bb\u203a\u2026\u3002\uff0c\u3001"
 _MARKUP = re.compile(r"<!--.*?-->|<(script|style)\b.*?</\1\s*>|<[^>]*>", re.DOTALL | re.IGNORECASE)
-_TAG = re.compile(r"<[A-Za-z][^\s/>]*(?:\s*(?:\"[^\"]*\"|'[^']*'|[^\s\"'>]+))*\s*/?>")
+# A start tag as written: any run of unquoted characters or quoted values up to ">" (linear).
+_TAG = re.compile(r"<[A-Za-z](?:[^\"'>]|\"[^\"]*\"|'[^']*')*>")
 _ATTRIBUTE = re.compile(
     r"""(?<=[\s"'])(href|src)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.IGNORECASE
 )
