@@ -27,17 +27,22 @@ sys.path.insert(0, str(ROOT))  # the test encoders wrap URLs exactly as each for
 from archiver import unwrap  # noqa: E402
 from tests.encoders import proofpoint, redirectors, safelinks  # noqa: E402
 
-WORDS = ["news", "article", "2023", "politics", "world", "index", "putina", "hamas", "post", "view",
-         "café", "naïve", "москва", "новости", "東京", "ニュース", "الأخبار", "a_b-c", "x~y", "100%25"]
-HOSTS = ["www.example.org", "news.example.com", "sub.domain.example.net", "пример.рф", "example.co.uk:8443"]
+WORDS = [
+    "news", "article", "2023", "politics", "world", "index", "putina", "hamas", "post", "view",
+    "café", "naïve", "москва", "новости", "東京", "ニュース", "الأخبار", "a_b-c", "x~y", "100%25",
+]
+HOSTS = [
+    "www.example.org", "news.example.com", "sub.domain.example.net", "пример.рф", "example.co.uk:8443",
+]
 
 Wrapper = Callable[[str], str]
 
 
 def _wrappers() -> list[Wrapper]:
     """Every wrapping the encoders know, each a function of the URL."""
+    forms = ("regional", "bare", "gov", "teams", "owa", "ap")
     found: list[Wrapper] = [
-        *(lambda u, f=form: safelinks.wrap_safelinks(u, form=f) for form in ("regional", "bare", "gov", "teams", "owa", "ap")),
+        *(lambda u, f=form: safelinks.wrap_safelinks(u, form=f) for form in forms),
         safelinks.wrap_azure_email,
         proofpoint.encode_v1,
         proofpoint.encode_v2,
@@ -53,7 +58,8 @@ def _original(rng: random.Random) -> str:
     url = f"{rng.choice(['http', 'https'])}://{rng.choice(HOSTS)}/{path}"
     if rng.random() < 0.6:
         count = rng.choice([1, 3, 8, 30])
-        url += "?" + "&".join(f"{rng.choice(WORDS)}{i}={rng.choice(WORDS)}+{i}" for i in range(count))
+        pairs = (f"{rng.choice(WORDS)}{i}={rng.choice(WORDS)}+{i}" for i in range(count))
+        url += "?" + "&".join(pairs)
     return url
 
 

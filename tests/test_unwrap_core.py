@@ -14,7 +14,6 @@ from archiver.unwrap.base import Decoded, DecodeFailure
 from archiver.unwrap.params import percent_decode, query_value
 from tests.encoders.redirectors import wrap
 from tests.encoders.safelinks import wrap_safelinks
-from tests.unwrap_strategies import original_urls
 
 ORIGINAL = "https://www.example.org/a%2Fb/caf%C3%A9?q=1+2&r=%41#top"
 

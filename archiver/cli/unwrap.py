@@ -32,7 +32,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--json",
         action="store_true",
-        help="print one JSON object a line: input, url, ok, layers (kind, wrapped URL, fields), repairs, error, opaque",
+        help=(
+            "print one JSON object a line: input, url, ok, layers (kind, wrapped URL, fields), "
+            "repairs, error, opaque"
+        ),
     )
     parser.set_defaults(func=run)
 

@@ -1,8 +1,9 @@
 """Wrappers that carry the original URL in one place of their own URL: find it, decode it once.
 
 ``PayloadWrapper`` is one row of such a table (redirectors, Safe Links); the helpers here find a
-payload in the raw URL text (a query parameter, a path segment) and decode it. Query values are read from the raw text by name, never through ``parse_qs`` (which turns ``+`` into a
-space and would decode a second time).
+payload in the raw URL text (a query parameter, a path segment) and decode it. Query values
+are read from the raw text by name, never through ``parse_qs`` (which turns ``+`` into a space
+and would decode a second time).
 """
 
 from __future__ import annotations

@@ -46,7 +46,9 @@ FORMATS = (
         param("q", "url"),
         host_rule=lambda host: _GOOGLE_HOST.fullmatch(host) is not None,
     ),
-    PayloadWrapper("facebook", _hosts("l.facebook.com", "lm.facebook.com"), exact_paths("/l.php"), param("u")),
+    PayloadWrapper(
+        "facebook", _hosts("l.facebook.com", "lm.facebook.com"), exact_paths("/l.php"), param("u")
+    ),
     PayloadWrapper("messenger", _hosts("l.messenger.com"), exact_paths("/l.php"), param("u")),
     PayloadWrapper("instagram", _hosts("l.instagram.com"), exact_paths(""), param("u")),
     PayloadWrapper("barracuda", _hosts("linkprotect.cudasvc.com"), exact_paths("/url"), param("a")),
