@@ -185,6 +185,11 @@ def digest_body(head: bytes, body_path: Path | None, length: int) -> BodyDigests
     return BodyDigests(digest_label(payload.digest()), digest_label(block.digest()), read)
 
 
+def payload_digest(ex: Exchange) -> str:
+    """The labelled digest of ``ex``'s stored body, as its WARC-Payload-Digest will read."""
+    return digest_body(b"", ex.body_path, ex.body_length).payload
+
+
 def read_body(body_path: Path | None, length: int) -> Iterator[bytes]:
     """The first ``length`` bytes of ``body_path`` in chunks; raises ValueError if the file is shorter."""
     if body_path is None or length == 0:

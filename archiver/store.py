@@ -1,0 +1,118 @@
+"""The store stage: write a fetch (or a source document, or a run) to WARC, then to the catalog.
+
+The order is the crash-safety rule: WARC records first, then the provenance ``metadata``
+record, then ``WarcWriter.sync()`` (fsync), and only then the catalog row. A crash can leave
+WARC records the catalog does not know (``archiver reindex`` recovers them), never a catalog row
+pointing at bytes that are not on disk. The provenance record carries everything the catalog
+row holds, which is what makes ``rebuild_catalog`` exact.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime, timezone
+
+from .catalog import (
+    FAILED, HTTP_ERROR, OK, REVISIT, Capture, Catalog, Location, OccurrenceEntry, Run, SourceEntry,
+    capture_payload, run_payload, source_payload,
+)
+from .exchange import FetchResult
+from .warc import RecordRef, WarcWriter
+from .warc.records import payload_digest
+
+SOURCE_URI_PREFIX = "urn:archiver:source:"
+RUN_URI_PREFIX = "urn:archiver:run:"
+
+
+def source_uri(sha256: str) -> str:
+    """The WARC-Target-URI of a source document: ``urn:archiver:source:<sha256 hex>``.
+
+    Named by content, not path: paths are private and not unique across machines, while pywb
+    indexes and replays ``urn:`` URIs as they are.
+    """
+    return SOURCE_URI_PREFIX + sha256
+
+
+def store_source(writer: WarcWriter, catalog: Catalog, path: str, data: bytes, media_type: str) -> SourceEntry:
+    """Archive an input document as a ``resource`` record (once per content) and catalog it."""
+    sha256 = hashlib.sha256(data).hexdigest()
+    known = next((s for s in catalog.sources() if s.sha256 == sha256 and s.location), None)
+    if known and known.path == path:
+        return known
+    uri = source_uri(sha256)
+    where = known.location if known else _location(writer.write_resource(uri, data, media_type))
+    entry = SourceEntry(path, sha256, media_type, where)
+    writer.write_metadata(uri, source_payload(entry), refers_to=where.record_id if where else None)
+    writer.sync()
+    catalog.add_source(entry)
+    return entry
+
+
+def store_fetch(
+    writer: WarcWriter,
+    catalog: Catalog,
+    url: str,
+    result: FetchResult,
+    occurrences: Sequence[OccurrenceEntry] = (),
+    *,
+    run_id: str | None = None,
+    revisits: bool = True,
+) -> Capture:
+    """Archive every hop of ``result`` and record the capture of link ``url``; return it.
+
+    With ``revisits``, a final response whose payload equals an earlier full capture of the
+    same link is written as an identical-payload-digest revisit of it. Body files are left in
+    place (``Exchange.discard`` is the caller's).
+    """
+    last_response: RecordRef | None = None
+    revisit_of: str | None = None
+    final = result.final
+    for ex in result.exchanges:
+        original = None
+        if revisits and ex is final:
+            original = catalog.original_for(url, payload_digest(ex))
+        if original is not None:
+            _, last_response = writer.write_revisit(ex, original)
+            revisit_of = original.record_id
+        else:
+            _, last_response = writer.write_exchange(ex)
+    status = result.status
+    if result.error is not None:
+        outcome = FAILED
+    elif revisit_of is not None:
+        outcome = REVISIT
+    else:
+        outcome = HTTP_ERROR if status is not None and status >= 400 else OK
+    capture = Capture(
+        url=url,
+        time=last_response.date if last_response else datetime.now(timezone.utc),
+        outcome=outcome,
+        status=status,
+        final_url=result.final_url,
+        payload_digest=last_response.payload_digest if last_response else None,
+        location=_location(last_response) if last_response else None,
+        error=result.error,
+        error_kind=result.error_kind,
+        redirects=tuple(result.redirect_chain),
+        revisit_of=revisit_of,
+        run_id=run_id,
+    )
+    meta = writer.write_metadata(
+        url, capture_payload(capture, occurrences),
+        refers_to=last_response.record_id if last_response else None,
+    )
+    writer.sync()
+    return catalog.add_capture(replace(capture, metadata_id=meta.record_id), occurrences)
+
+
+def store_run(writer: WarcWriter, catalog: Catalog, run: Run) -> None:
+    """Record a run in the WARC and the catalog: call at its start and again when it ends."""
+    writer.write_metadata(RUN_URI_PREFIX + run.id, run_payload(run))
+    writer.sync()
+    catalog.save_run(run)
+
+
+def _location(ref: RecordRef) -> Location:
+    return Location(ref.record_id, ref.filename, ref.offset, ref.length)
