@@ -86,8 +86,12 @@ def _clean_email(data: bytes) -> Cleaned:
     replaced = 0
     problems: list[str] = []
     for part in email_text_parts(message):
-        text = part.get_content()
         charset = part.get_content_charset() or "us-ascii"
+        try:
+            text = part.get_content()
+        except (LookupError, UnicodeError, ValueError) as exc:
+            problems.append(f"{part.get_content_type()} part left as it is: cannot decode it ({exc})")
+            continue
         cleaned, count, part_problems = clean_text(text, part.get_content_type(), charset)
         problems += part_problems
         if not count:

@@ -172,15 +172,17 @@ def extract_links(
     base: str | None = None,
     keep_tracking: bool = False,
 ) -> list[Link]:
-    """Find the links in documents: a ``str`` is the text of one document; a path or a list of
-    paths names files and folders to read (unreadable ones are skipped; use ``read_sources`` to
-    see why).
+    """Find the links in documents, the one-call form of ``read_sources`` + ``find_links``.
+
+    ``inputs`` is a path or a list of paths (files and folders; unreadable ones are skipped, use
+    ``read_sources`` to see why), or a ``str``: one naming an existing file or folder is read as a
+    path, any other is the text of one document.
     """
-    if isinstance(inputs, str):
+    if isinstance(inputs, str) and not ("\n" not in inputs and os.path.exists(inputs)):
         result = source_from_bytes("<string>", inputs.encode("utf-8"), base=base)
         sources = [result] if isinstance(result, Source) else []
     else:
-        paths = [inputs] if isinstance(inputs, os.PathLike) else list(inputs)
+        paths = [inputs] if isinstance(inputs, (str, os.PathLike)) else list(inputs)
         sources, _ = read_sources(paths, base=base)
     return find_links(sources, keep_tracking=keep_tracking)
 

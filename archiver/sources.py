@@ -220,10 +220,9 @@ def _email_source(path: str, data: bytes, base: str | None) -> Source | SourcePr
     segments: list[Segment] = []
     offset = 0
     for part in email_text_parts(message):
-        try:
-            content = part.get_content()
-        except (LookupError, UnicodeError, ValueError) as exc:
-            return SourceProblem(path, f"e-mail part cannot be decoded: {exc}")
+        content = _part_text(part)
+        if content is None:
+            return SourceProblem(path, f"an e-mail {part.get_content_type()} part is not text; skipped")
         if chunks:
             chunks.append("\n\n")
             offset += 2
@@ -240,6 +239,16 @@ def _email_source(path: str, data: bytes, base: str | None) -> Source | SourcePr
         None,
     )
     return Source(path, data, EMAIL, text, "utf-8", stated or base, b"", tuple(segments))
+
+
+def _part_text(part: EmailMessage) -> str | None:
+    """A part's decoded text; an unknown or wrong charset label falls back to detection."""
+    try:
+        return str(part.get_content())
+    except (LookupError, UnicodeError):
+        payload = part.get_payload(decode=True)
+        decoded = decode_text(payload) if isinstance(payload, bytes) else None
+        return decoded[0] if decoded else None
 
 
 def _expand(names: list[str], problems: list[SourceProblem]) -> list[str]:

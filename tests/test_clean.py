@@ -167,3 +167,13 @@ def test_wrapped_url_that_cannot_be_unwrapped_is_left_and_reported():
     text, replaced, problems = clean_text(f"{broken} and {good}\n", "text/plain")
     assert text == f"{broken} and https://ok.example/\n"
     assert replaced == 1 and len(problems) == 1
+
+
+def test_email_part_with_an_unknown_charset_is_left_as_it_is_and_reported():
+    wrapped = wrap_safelinks("https://orig.example/")
+    data = f"Subject: x\nContent-Type: text/plain; charset=x-bogus\n\nsee {wrapped}\n".encode()
+    source = read("m.eml", data)
+    assert [link.url for link in find_links([source])] == ["https://orig.example/"]
+    result = clean(source)
+    assert (result.data, result.replaced) == (data, 0)
+    assert "cannot decode" in result.problems[0]

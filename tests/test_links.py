@@ -285,6 +285,8 @@ def test_extract_links_takes_text_or_paths(tmp_path):
     (tmp_path / "a.txt").write_text("https://a.example/\n")
     assert urls(extract_links("text with https://t.example/x")) == ["https://t.example/x"]
     assert urls(extract_links(tmp_path)) == ["https://a.example/"]
+    assert urls(extract_links(str(tmp_path / "a.txt"))) == ["https://a.example/"]
+    assert urls(extract_links(str(tmp_path / "absent.txt"))) == []  # text that names no file
     assert urls(extract_links([tmp_path / "a.txt", str(tmp_path / "a.txt")])) == ["https://a.example/"]
 
 

@@ -141,5 +141,10 @@ def test_clean_errors(tmp_path, capsys):
     assert code == 1 and "missing.txt" in err
     code, _, err = run(capsys, "clean", "-", "--in-place")
     assert code == 2 and "stdin" in err
+    code, _, err = run(capsys, "clean", str(tmp_path))
+    assert code == 2 and "folder" in err
+    (tmp_path / "blob.txt").write_bytes(b"\x00\x01binary")
+    code, out, err = run(capsys, "clean", str(tmp_path / "blob.txt"))
+    assert code == 1 and out == "" and "binary" in err
     with pytest.raises(SystemExit):
         main(["clean", "x", "-o", "y", "--in-place"])

@@ -155,3 +155,9 @@ def test_email_text_and_html_parts_are_decoded_attachments_skipped():
     assert [s.media_type for s in source.parts()] == [PLAIN, HTML]
     for part in source.parts():
         assert source.text[part.start : part.end].strip()
+
+
+def test_email_part_with_an_unknown_charset_falls_back_to_detection():
+    mail = "Subject: x\nContent-Type: text/plain; charset=x-bogus\n\nCaf\u00e9 https://a.example/\n".encode("cp1252")
+    source = source_from_bytes("m.eml", mail)
+    assert isinstance(source, Source) and source.text == "Caf\u00e9 https://a.example/\n"

@@ -34,6 +34,9 @@ def run(args: argparse.Namespace) -> int:
     if args.in_place and args.file == "-":
         print("archiver clean: error: --in-place needs a file, not stdin", file=sys.stderr)
         return exitcodes.USAGE
+    if os.path.isdir(args.file):
+        print(f"archiver clean: error: {args.file}: a folder; give one file", file=sys.stderr)
+        return exitcodes.USAGE
     sources, problems = read_sources([args.file])
     if problems:
         print(f"archiver clean: error: {problems[0].path}: {problems[0].message}", file=sys.stderr)
