@@ -33,7 +33,8 @@ HTTP_ERROR = "http-error"
 FAILED = "failed"
 """No final response (DNS, connect, timeout, refused address, ...): see ``error``/``error_kind``."""
 REVISIT = "revisit"
-"""Same payload as an earlier capture, stored as a revisit record pointing at it."""
+"""A final response below 400 with the same payload as an earlier capture, stored as a revisit
+record pointing at it (a repeated error page stays ``http-error``, with ``revisit_of`` set)."""
 OUTCOMES = (OK, HTTP_ERROR, FAILED, REVISIT)
 
 ALIVE = "alive"
@@ -241,6 +242,7 @@ class Catalog:
             with self._transaction():
                 self._create()
         except sqlite3.DatabaseError as exc:
+            self._db.close()
             raise CatalogError(f"{self.path}: not a usable catalog: {exc}") from None
 
     @classmethod
@@ -347,9 +349,10 @@ class Catalog:
     def original_for(self, url: str, payload_digest: str) -> Capture | None:
         """The newest full (non-revisit) capture of ``url`` with this payload: a revisit's target."""
         row = self._db.execute(
-            _CAPTURES + " WHERE l.url = ? AND c.payload_digest = ? AND c.outcome != ?"
-            " AND c.record_id IS NOT NULL ORDER BY c.time DESC, c.id DESC LIMIT 1",
-            (url, payload_digest, REVISIT),
+            _CAPTURES + " WHERE l.url = ? AND c.payload_digest = ? AND c.outcome IN (?, ?)"
+            " AND c.revisit_of IS NULL AND c.record_id IS NOT NULL"
+            " ORDER BY c.time DESC, c.id DESC LIMIT 1",
+            (url, payload_digest, OK, HTTP_ERROR),
         ).fetchone()
         return _capture(row) if row else None
 
@@ -380,6 +383,14 @@ class Catalog:
         """Every input document recorded, by path."""
         rows = self._db.execute("SELECT * FROM sources ORDER BY path, sha256")
         return [SourceEntry(row["path"], row["sha256"], row["media_type"], _location(row)) for row in rows]
+
+    def source_by_digest(self, sha256: str, path: str | None = None) -> SourceEntry | None:
+        """A stored source with this content (preferring the one at ``path``), or None."""
+        row = self._db.execute(
+            "SELECT * FROM sources WHERE sha256 = ? AND record_id IS NOT NULL"
+            " ORDER BY path = ? DESC, id LIMIT 1", (sha256, path),
+        ).fetchone()
+        return SourceEntry(row["path"], row["sha256"], row["media_type"], _location(row)) if row else None
 
     def runs(self) -> list[Run]:
         """Every run, oldest first."""

@@ -38,7 +38,7 @@ def source_uri(sha256: str) -> str:
 def store_source(writer: WarcWriter, catalog: Catalog, path: str, data: bytes, media_type: str) -> SourceEntry:
     """Archive an input document as a ``resource`` record (once per content) and catalog it."""
     sha256 = hashlib.sha256(data).hexdigest()
-    known = next((s for s in catalog.sources() if s.sha256 == sha256 and s.location), None)
+    known = catalog.source_by_digest(sha256, path)
     if known and known.path == path:
         return known
     uri = source_uri(sha256)
@@ -71,7 +71,7 @@ def store_fetch(
     final = result.final
     for ex in result.exchanges:
         original = None
-        if revisits and ex is final:
+        if revisits and ex is final and not ex.truncated:
             original = catalog.original_for(url, payload_digest(ex))
         if original is not None:
             _, last_response = writer.write_revisit(ex, original)
@@ -81,10 +81,10 @@ def store_fetch(
     status = result.status
     if result.error is not None:
         outcome = FAILED
-    elif revisit_of is not None:
-        outcome = REVISIT
+    elif status is not None and status >= 400:
+        outcome = HTTP_ERROR  # an error page stays an error even when stored as a revisit
     else:
-        outcome = HTTP_ERROR if status is not None and status >= 400 else OK
+        outcome = REVISIT if revisit_of is not None else OK
     capture = Capture(
         url=url,
         time=last_response.date if last_response else datetime.now(timezone.utc),

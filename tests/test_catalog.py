@@ -91,6 +91,20 @@ def test_rot_streak_keeps_its_first_date(tmp_path: Path) -> None:
         assert state.state == ROTTED and state.first_rotted == first_bad.time
 
 
+def test_repeated_error_page_is_a_revisit_but_still_rotted(tmp_path: Path) -> None:
+    archive = tmp_path / "archive"
+    with WarcWriter(archive) as writer, Catalog.open(archive) as catalog:
+        first = store_fetch(writer, catalog, URL, fetch(tmp_path, b"not here", 404))
+        again = store_fetch(writer, catalog, URL, fetch(tmp_path, b"not here", 404))
+        assert again.outcome == HTTP_ERROR and again.revisit_of == first.record_id
+        assert again.changed is False
+        [state] = catalog.links()
+        assert state.state == ROTTED and state.first_rotted == first.time
+        # Only full records are originals: a third fetch points at the first, not the revisit.
+        third = store_fetch(writer, catalog, URL, fetch(tmp_path, b"not here", 404))
+        assert third.revisit_of == first.record_id
+
+
 def test_catalog_locations_point_at_the_records(tmp_path: Path) -> None:
     archive = build_archive(tmp_path)
     with Catalog.open(archive) as catalog:

@@ -129,6 +129,14 @@ def test_http2_is_written_as_http11_with_protocol_field(tmp_path: Path) -> None:
     assert statuses == ["404"]
 
 
+@pytest.mark.parametrize(("peer", "written"), [("0:0:0:0:0:0:0:1", "::1"), ("2001:DB8::1", "2001:db8::1"), ("not an ip", None), (None, None)])
+def test_ip_address_in_rfc5952_form(tmp_path: Path, peer: str | None, written: str | None) -> None:
+    with WarcWriter(tmp_path) as writer:
+        _, ref = writer.write_exchange(make_exchange(tmp_path, peer_ip=peer))
+    fields, _ = split_record(member_bytes(tmp_path / ref.filename, ref.offset, ref.length))
+    assert fields.get("WARC-IP-Address") == written
+
+
 def test_record_refs_point_at_single_members(tmp_path: Path) -> None:
     with WarcWriter(tmp_path) as writer:
         refs = [*writer.write_exchange(make_exchange(tmp_path))]

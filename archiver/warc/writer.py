@@ -9,6 +9,7 @@ is cut away again, so the file only ever holds whole records.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import re
@@ -111,7 +112,7 @@ class WarcWriter:
             [
                 ("WARC-Target-URI", uri),
                 ("WARC-Concurrent-To", request_id),
-                ("WARC-IP-Address", ex.peer_ip),
+                ("WARC-IP-Address", _ip_address(ex)),
                 ("WARC-Protocol", _protocol(ex)),
                 ("WARC-Truncated", rec.truncation(ex)),
                 ("WARC-Payload-Digest", digests.payload),
@@ -152,7 +153,7 @@ class WarcWriter:
             [
                 ("WARC-Target-URI", uri),
                 ("WARC-Concurrent-To", request_id),
-                ("WARC-IP-Address", ex.peer_ip),
+                ("WARC-IP-Address", _ip_address(ex)),
                 ("WARC-Protocol", _protocol(ex)),
                 ("WARC-Profile", rec.REVISIT_PROFILE),
                 ("WARC-Refers-To", original.record_id),
@@ -254,7 +255,7 @@ class WarcWriter:
             [
                 ("WARC-Target-URI", uri),
                 ("WARC-Concurrent-To", concurrent_to),
-                ("WARC-IP-Address", ex.peer_ip),
+                ("WARC-IP-Address", _ip_address(ex)),
                 ("WARC-Protocol", _protocol(ex)),
                 ("WARC-Block-Digest", rec.digest_of(ex.request_head)),
                 ("Content-Type", rec.HTTP_REQUEST_TYPE),
@@ -354,6 +355,14 @@ def _protocol(ex: Exchange) -> str | None:
     if ex.http_version == "HTTP/2":
         return ex.protocol if ex.protocol.lower().startswith("h2") else "h2"
     return ex.protocol or None
+
+
+def _ip_address(ex: Exchange) -> str | None:
+    """The peer address in RFC 5952 form (IPv6 compressed, lower case); None when unknown or invalid."""
+    try:
+        return ipaddress.ip_address(ex.peer_ip).compressed if ex.peer_ip else None
+    except ValueError:
+        return None
 
 
 def _with_warcinfo_id(fields: Fields, warcinfo_id: str) -> Fields:
