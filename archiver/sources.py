@@ -45,6 +45,7 @@ _BOMS = (
 )
 # Control bytes that never occur in text (tab, LF, FF, CR and ESC excepted).
 _BINARY_BYTES = bytes(set(range(32)) - {9, 10, 12, 13, 27})
+_HIGH_RUNS = re.compile(rb"[\xc0-\xff]+")
 _HTML_SNIFF = re.compile(rb"\A\s*(?:<!doctype\s+html|<html|<head|<body|<!--)", re.IGNORECASE)
 _HEADER_LINE = re.compile(rb"[A-Za-z][A-Za-z0-9-]*:[ \t]")
 _EMAIL_HEADERS = re.compile(
@@ -76,7 +77,8 @@ class Source:
     ``path`` is the name as the user gave it (``-`` for stdin). For an e-mail, ``text`` is its
     decoded text and HTML parts joined by blank lines, and ``segments`` say where each part is;
     for every other kind there is one segment covering the whole text. ``bom`` is the byte-order
-    mark the file started with, so it can be written back exactly.
+    mark the file started with, so it can be written back exactly. An e-mail's parts keep their
+    own charsets; its ``encoding`` is "utf-8", the encoding of the joined text.
     """
 
     path: str
@@ -128,9 +130,9 @@ def source_from_bytes(
 ) -> Source | SourceProblem:
     """Decode one document's bytes; its kind comes from ``media_type``, the extension or the content."""
     kind = media_type or _kind(path, data)
-    if _is_binary(data) and not data.startswith(tuple(bom for bom, _ in _BOMS)):
-        return SourceProblem(path, "not a text document (binary content); skipped")
     if kind == EMAIL:
+        if _is_binary(data):
+            return SourceProblem(path, "not a text document (binary content); skipped")
         return _email_source(path, data, base)
     declared = _declared_charset(data) if kind == HTML else None
     decoded = decode_text(data, declared)
@@ -293,12 +295,13 @@ def _is_binary(data: bytes) -> bool:
 
 
 def _guess_single_byte(data: bytes) -> str:
-    """windows-1251 when high bytes form whole words (Cyrillic), else windows-1252 (or latin-1)."""
-    high = [i for i, b in enumerate(data) if b >= 0xC0]
-    if high:
-        paired = sum(1 for i in high if (i + 1 < len(data) and data[i + 1] >= 0xC0) or (i and data[i - 1] >= 0xC0))
-        if paired / len(high) > 0.5:
-            return "cp1251"
+    """windows-1251 when high bytes mostly come in runs (whole Cyrillic words), else windows-1252
+    (or latin-1, when bytes undefined in windows-1252 occur): Western text has isolated accents.
+    """
+    runs = _HIGH_RUNS.findall(data)
+    high = sum(len(run) for run in runs)
+    if high and sum(len(run) for run in runs if len(run) > 1) / high > 0.5:
+        return "cp1251"
     try:
         data.decode("cp1252")
     except UnicodeDecodeError:
