@@ -129,19 +129,14 @@ def _collector_paused() -> Iterator[None]:
 def _find_links(sources: Iterable[Source], keep_tracking: bool) -> list[Link]:
     links: dict[str, Link] = {}
     # One written link means the same everywhere, except a relative one (it depends on the base).
-    absolute: dict[tuple[str, bool], _Resolved] = {}
-    relative: dict[tuple[str, str | None], _Resolved] = {}
+    resolved_links: dict[tuple[str, str | None], _Resolved] = {}
     for source in sources:
-        is_html = source.media_type == HTML
         text = source.text
-        for candidate, line, column in located_candidates(source):
-            if candidate.relative:
-                cache, key = relative, (candidate.value, source.base_url)
-            else:
-                cache, key = absolute, (candidate.value, is_html)
-            resolved = cache.get(key)
+        for candidate, line, column in _located(source):
+            key = (candidate.value, source.base_url if candidate.relative else None)
+            resolved = resolved_links.get(key)
             if resolved is None:
-                resolved = cache[key] = _resolve(candidate, source, keep_tracking)
+                resolved = resolved_links[key] = _resolve(candidate.value, candidate.relative, source.base_url, keep_tracking)
             link = links.get(resolved.key)
             if link is None:
                 link = links[resolved.key] = Link(resolved.key, relative=resolved.relative)
@@ -178,7 +173,7 @@ def extract_links(
     ``read_sources`` to see why), or a ``str``: one naming an existing file or folder is read as a
     path, any other is the text of one document.
     """
-    if isinstance(inputs, str) and not ("\n" not in inputs and os.path.exists(inputs)):
+    if isinstance(inputs, str) and ("\n" in inputs or not os.path.exists(inputs)):
         result = source_from_bytes("<string>", inputs.encode("utf-8"), base=base)
         sources = [result] if isinstance(result, Source) else []
     else:
@@ -187,7 +182,7 @@ def extract_links(
     return find_links(sources, keep_tracking=keep_tracking)
 
 
-def located_candidates(source: Source) -> Iterator[tuple[Candidate, int, int]]:
+def _located(source: Source) -> Iterator[tuple[Candidate, int, int]]:
     """Every link candidate in ``source`` with its 1-based line and column, in text order."""
     text = source.text
     line, counted_to = 1, 0
@@ -199,19 +194,20 @@ def located_candidates(source: Source) -> Iterator[tuple[Candidate, int, int]]:
             yield candidate, line, candidate.start - text.rfind("\n", 0, candidate.start)
 
 
-def _resolve(candidate: Candidate, source: Source, keep_tracking: bool) -> _Resolved:
-    value = candidate.value
-    if candidate.relative:
-        if source.base_url is None:
+def _resolve(value: str, relative: bool, base: str | None, keep_tracking: bool) -> _Resolved:
+    if relative:
+        if base is None:
             canon = canonical_url(value, keep_tracking=keep_tracking)
             return _Resolved(Unwrapped(input=value, url=value), canon.url, canon.removed_params, canon.fragment, True)
-        value = urljoin(source.base_url, value)
+        value = urljoin(base, value)
     chain = _unwrap(value)
     original = chain.url
-    if not chain.layers and chain.opaque is None and source.media_type != HTML:
+    if not chain.layers and chain.opaque is None:
+        # The unwrapper returns an unwrapped URL exactly as written; a Markdown escape (``\_``)
+        # is never part of a URL.
         original = remove_markdown_escapes(original)[0]
     canon = canonical_url(original, keep_tracking=keep_tracking)
     return _Resolved(chain, canon.url, canon.removed_params, canon.fragment, False)
 
 
-__all__ = ["Link", "Occurrence", "extract_links", "find_links", "located_candidates"]
+__all__ = ["Link", "Occurrence", "extract_links", "find_links"]
