@@ -44,7 +44,8 @@ def clean_text(text: str, media_type: str, encoding: str = "utf-8") -> tuple[str
             continue
         chain = unwrap_chain(candidate.value)
         if chain.error is not None:  # an http(s) URL only fails as a broken wrapper
-            problems.append(f"left as it is: {chain.error}")
+            line = text.count("\n", 0, candidate.start) + 1
+            problems.append(f"line {line}: left as it is: {chain.error}")
             continue
         if not chain.layers:
             continue
