@@ -18,8 +18,9 @@ $(VENV)/.test-installed: pyproject.toml | $(BIN)/python
 	touch $@ $(VENV)/.run-installed
 
 ## run: install and run the main job over input/ into archive/
+# Exit 1 means "finished, some links could not be archived" (each is listed): the job ran.
 run: $(VENV)/.run-installed
-	$(BIN)/archiver links input/
+	$(BIN)/archiver run input/ --archive archive/ || [ $$? -eq 1 ]
 
 ## chromium: the headless browser the HTML report tests open pages in (Debian package), when missing
 chromium:

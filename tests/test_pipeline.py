@@ -1,0 +1,296 @@
+"""``archiver run`` end to end: documents with wrapped links -> loopback servers -> WARC + catalog."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from warcio.archiveiterator import ArchiveIterator
+
+from archiver import exitcodes
+from archiver.catalog import Catalog
+from archiver.fetch import FetchOptions
+from archiver.lock import ArchiveLock
+from archiver.pipeline import RunOptions, run
+from tests.encoders.proofpoint import encode_v3
+from tests.encoders.safelinks import wrap_safelinks
+from tests.servers import LoopbackServer, Reply, redirect
+
+BIN = Path(sys.executable).parent
+FAST = dict(allow_private=True, host_delay=0.0, retries=0, timeout=10.0, robots="ignore")
+
+
+def options(**fetch: object) -> RunOptions:
+    return RunOptions(fetch=FetchOptions(**{**FAST, **fetch}))
+
+
+def records(archive: Path) -> list[tuple[str, str | None, bytes, dict[str, str]]]:
+    """(type, target URI, content, headers) of every record in every finished WARC file."""
+    found = []
+    for path in sorted(archive.glob("*.warc.gz")):
+        with path.open("rb") as stream:
+            for record in ArchiveIterator(stream):
+                headers = dict(record.rec_headers.headers)
+                found.append((record.rec_type, headers.get("WARC-Target-URI"),
+                              record.content_stream().read(), headers))
+    return found
+
+
+def warcio_check(archive: Path) -> None:
+    files = sorted(map(str, archive.glob("*.warc.gz")))
+    assert files, "no finished WARC file"
+    proc = subprocess.run([str(BIN / "warcio"), "check", *files], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+@pytest.fixture
+def site():
+    with LoopbackServer() as server:
+        server.route("/article", Reply(200, body=b"<html>the article</html>",
+                                       headers=[("Content-Type", "text/html")]))
+        server.route("/moved", redirect("/article", status=301, set_cookie="consent=yes; Path=/"))
+        server.route("/gone", Reply(410, body=b"gone"))
+        yield server
+
+
+def write_doc(folder: Path, name: str, text: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_run_archives_the_original_behind_safelinks_and_proofpoint(tmp_path, site):
+    original = site.url("/article")
+    wrapped = wrap_safelinks(encode_v3(original))
+    docs = tmp_path / "docs"
+    write_doc(docs, "mail.md", f"Intro line\n\nRead [this]({wrapped}) today.\n")
+    archive = tmp_path / "archive"
+
+    report = run([docs], archive, options())
+
+    assert report.exit_code == exitcodes.OK
+    assert [(r.url, r.outcome, r.status) for r in report.results] == [(original, "ok", 200)]
+    warcio_check(archive)
+    found = records(archive)
+    responses = [r for r in found if r[0] == "response"]
+    assert [r[1] for r in responses] == [original]  # the real target, never the wrapper
+    assert responses[0][2] == b"<html>the article</html>"
+    requests = [r for r in found if r[0] == "request"]
+    assert requests[0][3]["WARC-Concurrent-To"] == responses[0][3]["WARC-Record-ID"]
+    # The source document is stored once, byte for byte.
+    resources = [r for r in found if r[0] == "resource"]
+    assert [r[2] for r in resources] == [(docs / "mail.md").read_bytes()]
+    # Provenance: where the link was written, the wrapped form and the decode chain.
+    provenance = [json.loads(r[2]) for r in found
+                  if r[0] == "metadata" and r[3].get("WARC-Refers-To") == responses[0][3]["WARC-Record-ID"]]
+    assert len(provenance) == 1
+    text = json.dumps(provenance[0])
+    assert wrapped in text
+    assert '"safelinks"' in text and '"proofpoint-v3"' in text
+    assert str(docs / "mail.md") in text
+    with Catalog.open(archive) as catalog:
+        (capture,) = catalog.history(original)
+        assert capture.outcome == "ok" and capture.location is not None
+        assert capture.location.filename in {p.name for p in archive.glob("*.warc.gz")}
+        (occurrence,) = [o for url, o in catalog.occurrences(original)]
+        assert (occurrence.line, occurrence.written) == (3, wrapped)
+    assert not list(archive.glob("*.open")) and not (archive / ".spool").exists()
+
+
+def test_redirect_hops_are_archived_each_with_cookies_carried(tmp_path, site):
+    docs = tmp_path / "docs"
+    write_doc(docs, "a.txt", f"see {site.url('/moved')}\n")
+    archive = tmp_path / "archive"
+
+    report = run([docs], archive, options())
+
+    assert [(r.outcome, r.status, r.final_url) for r in report.results] == [("ok", 200, site.url("/article"))]
+    responses = [(r[1], r[2]) for r in records(archive) if r[0] == "response"]
+    assert [uri for uri, _ in responses] == [site.url("/moved"), site.url("/article")]
+    assert site.requests_to("/article")[0].headers.get("cookie") == "consent=yes"
+
+
+def test_second_run_skips_captured_links_and_retries_failed_ones(tmp_path, site):
+    site.route("/flaky", [Reply(503, body=b"busy"), Reply(200, body=b"fine")])
+    docs = tmp_path / "docs"
+    write_doc(docs, "a.txt", f"{site.url('/article')}\n{site.url('/flaky')}\n")
+    archive = tmp_path / "archive"
+
+    first = run([docs], archive, options())
+    assert first.exit_code == exitcodes.FAILED_ITEMS
+    assert {r.url: r.outcome for r in first.results} == {
+        site.url("/article"): "ok", site.url("/flaky"): "http-error"}
+    fetched_before = len(site.requests_to("/article"))
+
+    second = run([docs], archive, options())
+
+    assert second.exit_code == exitcodes.OK
+    assert {r.url: r.outcome for r in second.results} == {
+        site.url("/article"): "skipped", site.url("/flaky"): "ok"}
+    assert len(site.requests_to("/article")) == fetched_before
+    # The first run's files are untouched, the source document is not stored twice.
+    assert len([r for r in records(archive) if r[0] == "resource"]) == 1
+    warcio_check(archive)
+
+    third = run([docs], archive, RunOptions(fetch=FetchOptions(**FAST), refetch=True))
+    assert {r.outcome for r in third.results} <= {"ok", "revisit"}
+    assert len(site.requests_to("/article")) == fetched_before + 1
+
+
+def test_private_address_refused_without_the_flag_and_reported(tmp_path, site):
+    docs = tmp_path / "docs"
+    write_doc(docs, "a.txt", f"{site.url('/article')}\n")
+    archive = tmp_path / "archive"
+
+    report = run([docs], archive, RunOptions(fetch=FetchOptions(retries=0)))
+
+    (result,) = report.results
+    assert (result.outcome, result.error_kind) == ("failed", "refused-address")
+    assert "--allow-private" in (result.error or "")
+    assert site.requests == []
+    assert report.exit_code == exitcodes.FAILED_ITEMS
+    # The failure is itself recorded with its provenance.
+    metadata = [json.loads(r[2]) for r in records(archive) if r[0] == "metadata"]
+    assert any("refused-address" in json.dumps(m) for m in metadata)
+
+
+def test_unresolvable_host_leaves_a_valid_archive_with_sources_and_provenance(tmp_path):
+    docs = tmp_path / "docs"
+    write_doc(docs, "a.txt", "see https://no-such-host.invalid/page\n")
+    archive = tmp_path / "archive"
+
+    report = run([docs], archive, RunOptions(fetch=FetchOptions(retries=0)))
+
+    (result,) = report.results
+    assert result.outcome == "failed" and result.error_kind == "dns"
+    warcio_check(archive)
+    kinds = [r[0] for r in records(archive)]
+    assert kinds[0] == "warcinfo" and "resource" in kinds and "metadata" in kinds
+
+
+def test_relative_links_are_listed_not_fetched_nor_failed(tmp_path):
+    docs = tmp_path / "docs"
+    write_doc(docs, "a.md", "[Anna \\(/experts/anna\\)](#)\n")
+    report = run([docs], tmp_path / "archive", options())
+    assert [(r.url, r.outcome) for r in report.results] == [("/experts/anna", "relative")]
+    assert report.exit_code == exitcodes.OK
+
+
+def test_a_locked_archive_is_refused_with_its_exit_status(tmp_path, site):
+    docs = tmp_path / "docs"
+    write_doc(docs, "a.txt", f"{site.url('/article')}\n")
+    archive = tmp_path / "archive"
+    with ArchiveLock(archive):
+        proc = subprocess.run(
+            [str(BIN / "archiver"), "run", str(docs), "--archive", str(archive), "--allow-private"],
+            capture_output=True, text=True,
+        )
+    assert proc.returncode == exitcodes.LOCKED
+    assert "in use by pid" in proc.stderr
+    assert site.requests == []
+
+
+def _start_run(docs: Path, archive: Path, *extra: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [str(BIN / "archiver"), "run", str(docs), "--archive", str(archive), "--allow-private",
+         "--robots", "ignore", "--retries", "0", "--host-delay", "0", "--timeout", "60",
+         "--concurrency", "1", "--json", *extra],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+
+
+def _wait_for(predicate, seconds: float = 30.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out waiting"
+        time.sleep(0.05)
+
+
+def _captured(archive: Path) -> int:
+    path = archive / "catalog.sqlite"
+    if not path.exists():
+        return 0
+    try:
+        with sqlite3.connect(path) as db:
+            return db.execute("SELECT count(*) FROM captures").fetchone()[0]
+    except sqlite3.Error:
+        return 0
+
+
+@pytest.fixture
+def slow_site():
+    """Two quick pages, then one that never answers: a run is caught in the middle."""
+    with LoopbackServer() as server:
+        server.route("/one", Reply(200, body=b"one"))
+        server.route("/two", Reply(200, body=b"two"))
+        server.route("/hang", Reply(hang=True))
+        yield server
+
+
+def test_sigterm_finishes_the_records_in_hand_and_closes_the_files(tmp_path, slow_site):
+    docs = tmp_path / "docs"
+    urls = [slow_site.url(p) for p in ("/one", "/two", "/hang")]
+    write_doc(docs, "a.txt", "\n".join(urls) + "\n")
+    archive = tmp_path / "archive"
+    proc = _start_run(docs, archive)
+    _wait_for(lambda: _captured(archive) >= 2 and slow_site.requests_to("/hang"))
+
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=30)
+
+    assert proc.returncode == exitcodes.INTERRUPTED, err
+    assert json.loads(out)["interrupted"] is True
+    assert not list(archive.glob("*.open"))
+    warcio_check(archive)
+    bodies = {r[1]: r[2] for r in records(archive) if r[0] == "response"}
+    assert bodies == {urls[0]: b"one", urls[1]: b"two"}
+
+
+def test_hard_kill_then_resume_repairs_the_open_file_and_keeps_every_capture(tmp_path, slow_site):
+    docs = tmp_path / "docs"
+    urls = [slow_site.url(p) for p in ("/one", "/two", "/hang")]
+    write_doc(docs, "a.txt", "\n".join(urls) + "\n")
+    archive = tmp_path / "archive"
+    proc = _start_run(docs, archive)
+    _wait_for(lambda: _captured(archive) >= 2 and slow_site.requests_to("/hang"))
+    proc.kill()
+    proc.wait(timeout=10)
+    (left_open,) = archive.glob("*.warc.gz.open")
+    # A torn record at the end, as if the kill had struck mid-write.
+    with left_open.open("ab") as stream:
+        stream.write(gzip.compress(b"WARC/1.1\r\nWARC-Type: response\r\n")[:25])
+
+    slow_site.route("/hang", Reply(200, body=b"three"))
+    report = run([docs], archive, options())
+
+    (repaired,) = report.repaired
+    assert repaired.startswith(left_open.name.removesuffix(".open")) and "cut 25 bytes" in repaired
+    assert {r.url: r.outcome for r in report.results} == {
+        urls[0]: "skipped", urls[1]: "skipped", urls[2]: "ok"}
+    assert not list(archive.glob("*.open"))
+    warcio_check(archive)
+    bodies = {r[1]: r[2] for r in records(archive) if r[0] == "response"}
+    assert bodies == {urls[0]: b"one", urls[1]: b"two", urls[2]: b"three"}
+
+
+def test_cli_json_summary_and_exit_status(tmp_path, site):
+    docs = tmp_path / "docs"
+    write_doc(docs, "a.txt", f"{site.url('/article')} and {site.url('/gone')}\n")
+    archive = tmp_path / "archive"
+    proc = _start_run(docs, archive)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == exitcodes.FAILED_ITEMS, err
+    summary = json.loads(out)
+    assert summary["counts"] == {"ok": 1, "http-error": 1}
+    assert {r["url"]: r["status"] for r in summary["results"]} == {
+        site.url("/article"): 200, site.url("/gone"): 410}
+    assert os.path.basename(summary["files"][0]).endswith(".warc.gz")
