@@ -54,9 +54,9 @@ class Occurrence:
             "fragment": self.fragment,
             "chain": self.chain.to_dict(),
         }
-        if redact:
-            value["wrapped"] = redact_value(self.wrapped)
-            value["chain"] = redact_value(value["chain"])
+        if redact:  # the anchor too: a Markdown label is often the wrapped URL itself
+            for key in ("anchor", "wrapped", "chain"):
+                value[key] = redact_value(value[key])
         return value
 
 

@@ -304,7 +304,8 @@ def safelinks_of(url: str) -> str:
 
 
 def test_recipient_and_tenant_only_in_chain_and_raw_text_and_redacted_on_request():
-    text = f"[x]({wrap_safelinks(encode_v3('https://orig.example/p'))})\n"
+    wrapped = wrap_safelinks(encode_v3("https://orig.example/p"))
+    text = f"[{wrapped}]({wrapped})\n"  # the label is the wrapped URL too
     (link,) = links_in(text)
     assert link.url == "https://orig.example/p"
     plain = link.to_dict()

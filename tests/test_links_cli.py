@@ -74,7 +74,8 @@ def test_problems_go_to_stderr_and_exit_1_after_printing_everything(tmp_path, ca
 
 
 def test_redact_hides_recipient_and_tenant_everywhere(tmp_path, capsys):
-    (tmp_path / "mail.txt").write_text(f"see {wrap_safelinks('https://orig.example/p')}\n")
+    wrapped = wrap_safelinks("https://orig.example/p")
+    (tmp_path / "mail.md").write_text(f"see [{wrapped}]({wrapped})\n")
     for fmt in ("json", "jsonl", "csv", "plain"):
         _, shown, _ = run(capsys, "links", str(tmp_path), "--format", fmt)
         _, redacted, _ = run(capsys, "links", str(tmp_path), "--format", fmt, "--redact")

@@ -58,8 +58,12 @@ def _report_problems(problems: list[SourceProblem], links: list[Link], redact: b
     for link in failed:
         where = link.occurrences[0]
         message = f"{where.source}:{where.line}:{where.column}: cannot unwrap: {link.error}"
-        print(f"archiver: error: {redact_text(message) if redact else message}", file=sys.stderr)
+        print(f"archiver: error: {_shown(message, redact)}", file=sys.stderr)
     return len(problems) + len(failed)
+
+
+def _shown(text: str, redact: bool) -> str:
+    return redact_text(text) if redact else text
 
 
 def _where(link: Link, limit: int) -> str:
@@ -85,7 +89,7 @@ def _write_table(links: list[Link], redact: bool, out: TextIO) -> None:
     for number, link in enumerate(links, 1):
         url = f"[yellow]{escape(link.url)}[/] (relative)" if link.relative else escape(link.url)
         if link.error:
-            url += f"\n[red]{escape(redact_text(link.error) if redact else link.error)}[/]"
+            url += f"\n[red]{escape(_shown(link.error, redact))}[/]"
         table.add_row(str(number), url, " > ".join(link.kinds) or "-", str(len(link.occurrences)),
                       escape(_where(link, 3)), escape(", ".join(link.removed_params)) or "-")
     Console(file=out).print(table)
@@ -115,10 +119,10 @@ def _write_csv(links: list[Link], redact: bool, out: TextIO) -> None:
                 "source": occurrence.source,
                 "line": occurrence.line,
                 "column": occurrence.column,
-                "anchor": occurrence.anchor or "",
+                "anchor": _shown(occurrence.anchor or "", redact),
                 "fragment": occurrence.fragment or "",
                 "wrappers": " > ".join(occurrence.chain.kinds),
-                "wrapped": redact_text(occurrence.wrapped) if redact else occurrence.wrapped,
+                "wrapped": _shown(occurrence.wrapped, redact),
             })
 
 
