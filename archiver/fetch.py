@@ -65,7 +65,7 @@ def _target(url: str) -> httpx.URL:
         raise FetchProblem("bad-scheme", f"only http and https URLs can be fetched, not {scheme} ({url})")
     if not parsed.host:
         raise FetchProblem("bad-url", f"no host name in URL {url!r}")
-    return parsed.copy_with(fragment=None)
+    return parsed.copy_with(fragment=None) if parsed.fragment else parsed
 
 
 def _network_problem(exc: httpx.TransportError, url: httpx.URL, options: FetchOptions) -> FetchProblem:
@@ -166,6 +166,8 @@ class Fetcher:
             target = _target(next_url)
 
     def _cookie_header(self, target: httpx.URL, state: _Fetch) -> str | None:
+        if not state.cookies.jar:
+            return None  # the common case, and cookiejar look-ups are not cheap
         probe = httpx.Request("GET", target)
         state.cookies.set_cookie_header(probe)
         return probe.headers.get("cookie")
@@ -222,7 +224,8 @@ class Fetcher:
             request = self._client.build_request("GET", target)
             if not (o.allow_private or o.proxy):
                 request.extensions["trace"] = guard.peer_check(host)  # DNS may change by connect time
-            state.cookies.set_cookie_header(request)
+            if state.cookies.jar:
+                state.cookies.set_cookie_header(request)
             date = datetime.now(timezone.utc)
             response = None
             with anyio.move_on_after(state.remaining()):
@@ -234,7 +237,8 @@ class Fetcher:
                 raise FetchProblem("timeout", f"no response from {host} within the {o.timeout:g}s fetch limit")
             try:
                 peer = None if o.proxy else wire.peer_address(response)
-                state.cookies.extract_cookies(response)
+                if "set-cookie" in response.headers:
+                    state.cookies.extract_cookies(response)
                 body = await wire.spool_body(response, o.spool_dir, state.max_size, state.deadline)
             finally:
                 await response.aclose()
