@@ -35,7 +35,9 @@ def source_uri(sha256: str) -> str:
     return SOURCE_URI_PREFIX + sha256
 
 
-def store_source(writer: WarcWriter, catalog: Catalog, path: str, data: bytes, media_type: str) -> SourceEntry:
+def store_source(
+    writer: WarcWriter, catalog: Catalog, path: str, data: bytes, media_type: str
+) -> SourceEntry:
     """Archive an input document as a ``resource`` record (once per content) and catalog it."""
     sha256 = hashlib.sha256(data).hexdigest()
     known = catalog.source_by_digest(sha256, path)

@@ -39,7 +39,8 @@ def main() -> None:
         with WarcWriter(archive, max_file_size=50 * 10**6) as writer, Catalog.open(archive) as catalog:
             for i in range(args.captures):
                 url = f"http://bench.test/page/{i}"
-                ex = Exchange(url, datetime.now(timezone.utc), f"GET /page/{i} HTTP/1.1\r\nHost: bench.test\r\n\r\n".encode(),
+                request = f"GET /page/{i} HTTP/1.1\r\nHost: bench.test\r\n\r\n".encode()
+                ex = Exchange(url, datetime.now(timezone.utc), request,
                               "HTTP/1.1", 200, "OK", [("Content-Type", "application/octet-stream")],
                               body, body.stat().st_size, peer_ip="127.0.0.1")
                 store_fetch(writer, catalog, url, FetchResult(url, [ex]), revisits=False)

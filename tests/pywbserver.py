@@ -38,7 +38,8 @@ def wayback(root: Path, collection: str, warcs: list[Path]) -> Iterator[str]:
     try:
         for _ in range(300):  # pywb takes a few seconds to import on a busy machine
             if server.poll() is not None:
-                raise RuntimeError(f"wayback exited: {server.stderr.read().decode()[-2000:]}")  # type: ignore[union-attr]
+                _, errors = server.communicate()
+                raise RuntimeError(f"wayback exited: {errors.decode()[-2000:]}")
             try:
                 httpx.get(f"{base}/{collection}/", timeout=2)
                 break

@@ -19,7 +19,7 @@ from archiver.exchange import FetchResult
 from archiver.lock import ArchiveLock
 from archiver.store import store_fetch, store_run, store_source
 from archiver.warc import WarcWriter, iter_records, warc_files
-from tests.warcutil import make_exchange, member_bytes, split_record
+from tests.warcutil import make_exchange, read_ref
 
 URL = "https://example.test/page"
 OCC = OccurrenceEntry(
@@ -113,10 +113,10 @@ def test_catalog_locations_point_at_the_records(tmp_path: Path) -> None:
         for item in located:
             where = item.location
             assert where is not None
-            fields, _ = split_record(member_bytes(archive / where.filename, where.offset, where.length))
+            fields, _ = read_ref(archive, where)
             assert fields["WARC-Record-ID"] == where.record_id
-    revisit_fields = [s.fields for f in warc_files(archive) for s in iter_records(f) if s.ref.record_type == "revisit"]
-    assert len(revisit_fields) == 1
+    kinds = [s.ref.record_type for f in warc_files(archive) for s in iter_records(f)]
+    assert kinds.count("revisit") == 1
 
 
 def test_row_is_written_only_after_its_records_reach_the_file(tmp_path: Path) -> None:
@@ -126,21 +126,25 @@ def test_row_is_written_only_after_its_records_reach_the_file(tmp_path: Path) ->
         where = capture.location
         assert where is not None
         # The file is still open; another reader sees the record the row points at.
-        fields, block = split_record(member_bytes(archive / f"{where.filename}.open", where.offset, where.length))
+        fields, block = read_ref(archive, where, ".open")
         assert fields["WARC-Record-ID"] == where.record_id and block.endswith(b"body")
+
+
+def everything(catalog: Catalog) -> tuple[object, ...]:
+    return catalog.captures(), catalog.links(), catalog.occurrences(), catalog.sources(), catalog.runs()
 
 
 def test_rebuild_gives_the_same_catalog(tmp_path: Path) -> None:
     archive = build_archive(tmp_path)
     with Catalog.open(archive) as catalog:
-        before = (catalog.captures(), catalog.links(), catalog.occurrences(), catalog.sources(), catalog.runs())
+        before = everything(catalog)
     assert len(warc_files(archive)) > 1  # roll-over happened: rebuild reads across files
     for name in os.listdir(archive):
         if name.startswith(CATALOG_NAME):
             os.unlink(archive / name)
     problems: list[str] = []
     with rebuild_catalog(archive, problems) as catalog:
-        after = (catalog.captures(), catalog.links(), catalog.occurrences(), catalog.sources(), catalog.runs())
+        after = everything(catalog)
     assert problems == []
     assert after == before
 

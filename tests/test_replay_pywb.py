@@ -18,7 +18,7 @@ from tests.pywbserver import wayback
 from tests.warcutil import make_exchange
 
 T0 = datetime(2026, 3, 1, 12, 0, 0, tzinfo=timezone.utc)
-RUSSIAN = "<html><head><meta charset=windows-1251></head><body>Привет, мир</body></html>".encode("cp1251")
+RUSSIAN = "<html><meta charset=windows-1251><body>Привет, мир</body></html>".encode("cp1251")
 GZIPPED = gzip.compress(b"<html><body>" + b"compressed " * 200 + b"</body></html>")
 CHUNKED = b"<html>" + b"de-chunked body " * 300 + b"</html>"
 NOT_FOUND = b"<html>no such page</html>"
@@ -59,7 +59,8 @@ def replay(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Replay]:
         ), original)
         # A capture with its provenance record written right after, in the same second, as the
         # pipeline does: replay must still give the page, not the JSON.
-        _, fresh = writer.write_exchange(make_exchange(tmp, "http://example.test/fresh", b"fresh page", date=now))
+        fresh_page = make_exchange(tmp, "http://example.test/fresh", b"fresh page", date=now)
+        _, fresh = writer.write_exchange(fresh_page)
         writer.write_metadata("http://example.test/fresh", {"outcome": "ok"}, refers_to=fresh.record_id)
         writer.write_resource("urn:archiver:source:test", SOURCE, "text/plain")
     with wayback(tmp, "coll", warc_files(tmp / "archive")) as base:

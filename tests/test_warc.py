@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from warcio.archiveiterator import ArchiveIterator
 
 from archiver.warc import REVISIT_PROFILE, WarcWriter, iter_records, target_uri, warc_files
-from tests.warcutil import make_exchange, member_bytes, split_record
+from tests.warcutil import make_exchange, member_bytes, read_ref, split_record
 
 BIN = Path(sys.executable).parent
 NAME = re.compile(
@@ -100,7 +100,7 @@ def test_content_length_fixed_and_original_kept(tmp_path: Path) -> None:
     )
     with WarcWriter(tmp_path) as writer:
         _, response_ref = writer.write_exchange(ex)
-    fields, block = split_record(member_bytes(tmp_path / response_ref.filename, response_ref.offset, response_ref.length))
+    fields, block = read_ref(tmp_path, response_ref)
     assert b"\r\nX-Orig-Content-Length: 20\r\nContent-Length: 10\r\n\r\n0123456789" in block
     assert fields["WARC-Truncated"] == "disconnect"
 
@@ -109,7 +109,7 @@ def test_matching_content_length_is_left_alone(tmp_path: Path) -> None:
     ex = make_exchange(tmp_path, body=b"abc", headers=[("content-length", "3")])
     with WarcWriter(tmp_path) as writer:
         _, ref = writer.write_exchange(ex)
-    _, block = split_record(member_bytes(tmp_path / ref.filename, ref.offset, ref.length))
+    _, block = read_ref(tmp_path, ref)
     assert block == b"HTTP/1.1 200 OK\r\ncontent-length: 3\r\n\r\nabc"
 
 
@@ -120,39 +120,44 @@ def test_http2_is_written_as_http11_with_protocol_field(tmp_path: Path) -> None:
     )
     with WarcWriter(tmp_path) as writer:
         _, ref = writer.write_exchange(ex)
-    fields, block = split_record(member_bytes(tmp_path / ref.filename, ref.offset, ref.length))
+    fields, block = read_ref(tmp_path, ref)
     assert block.startswith(b"HTTP/1.1 404 Not Found\r\ncontent-type: text/plain\r\n")
     assert b":status" not in block
     assert fields["WARC-Protocol"] == "h2"
     with open(tmp_path / ref.filename, "rb") as handle:
-        statuses = [r.http_headers.get_statuscode() for r in ArchiveIterator(handle) if r.rec_type == "response"]
+        records = ArchiveIterator(handle)
+        statuses = [r.http_headers.get_statuscode() for r in records if r.rec_type == "response"]
     assert statuses == ["404"]
 
 
-@pytest.mark.parametrize(("peer", "written"), [("0:0:0:0:0:0:0:1", "::1"), ("2001:DB8::1", "2001:db8::1"), ("not an ip", None), (None, None)])
+@pytest.mark.parametrize(
+    ("peer", "written"),
+    [("0:0:0:0:0:0:0:1", "::1"), ("2001:DB8::1", "2001:db8::1"), ("not an ip", None), (None, None)],
+)
 def test_ip_address_in_rfc5952_form(tmp_path: Path, peer: str | None, written: str | None) -> None:
     with WarcWriter(tmp_path) as writer:
         _, ref = writer.write_exchange(make_exchange(tmp_path, peer_ip=peer))
-    fields, _ = split_record(member_bytes(tmp_path / ref.filename, ref.offset, ref.length))
+    fields, _ = read_ref(tmp_path, ref)
     assert fields.get("WARC-IP-Address") == written
 
 
 def test_record_refs_point_at_single_members(tmp_path: Path) -> None:
     with WarcWriter(tmp_path) as writer:
         refs = [*writer.write_exchange(make_exchange(tmp_path))]
-        refs.append(writer.write_metadata("http://example.test/page#x", {"outcome": "ok", "n": "é"}, refers_to=refs[1].record_id))
+        payload = {"outcome": "ok", "n": "é"}
+        refs.append(writer.write_metadata("http://example.test/page#x", payload, refers_to=refs[1].record_id))
         refs.append(writer.write_resource("urn:archiver:source:abc", b"a source text", "text/plain"))
     stored = {s.ref.record_id: s.ref for s in iter_records(tmp_path / refs[0].filename)}
     for ref in refs:
         assert stored[ref.record_id] == ref
-        fields, block = split_record(member_bytes(tmp_path / ref.filename, ref.offset, ref.length))
+        fields, block = read_ref(tmp_path, ref)
         assert fields["WARC-Record-ID"] == ref.record_id
-    meta_fields, meta_block = split_record(member_bytes(tmp_path / refs[2].filename, refs[2].offset, refs[2].length))
+    meta_fields, meta_block = read_ref(tmp_path, refs[2])
     assert meta_fields["Content-Type"] == "application/json"
     assert meta_fields["WARC-Refers-To"] == refs[1].record_id
     assert meta_fields["WARC-Target-URI"] == "urn:archiver:metadata:http://example.test/page"
     assert meta_block.decode() == '{"n": "é", "outcome": "ok"}'
-    resource_fields, resource_block = split_record(member_bytes(tmp_path / refs[3].filename, refs[3].offset, refs[3].length))
+    resource_fields, resource_block = read_ref(tmp_path, refs[3])
     assert resource_block == b"a source text"
     assert resource_fields["WARC-Payload-Digest"] == sha256(b"a source text")
 
@@ -166,7 +171,7 @@ def test_revisit_record(tmp_path: Path) -> None:
         request_ref, revisit_ref = writer.write_revisit(second, original)
         with pytest.raises(ValueError, match="not a revisit"):
             writer.write_revisit(make_exchange(tmp_path, body=b"other"), original)
-    fields, block = split_record(member_bytes(tmp_path / revisit_ref.filename, revisit_ref.offset, revisit_ref.length))
+    fields, block = read_ref(tmp_path, revisit_ref)
     assert fields["WARC-Type"] == "revisit"
     assert fields["WARC-Profile"] == REVISIT_PROFILE
     assert fields["WARC-Refers-To"] == original.record_id
@@ -221,6 +226,20 @@ def test_file_names_roll_over_and_never_collide(tmp_path: Path) -> None:
         assert request_ref.filename == response_ref.filename
 
 
+def test_finished_file_is_never_appended_to(tmp_path: Path) -> None:
+    writer = WarcWriter(tmp_path)
+    writer.write_exchange(make_exchange(tmp_path))
+    writer.close()
+    [first] = warc_files(tmp_path)
+    before = first.read_bytes()
+    writer.write_exchange(make_exchange(tmp_path))  # opens a new file, with its own warcinfo
+    writer.close()
+    assert first.read_bytes() == before
+    assert len(warc_files(tmp_path)) == 2
+    for path in warc_files(tmp_path):
+        assert next(iter_records(path)).ref.record_type == "warcinfo"
+
+
 def test_nothing_written_means_no_file(tmp_path: Path) -> None:
     WarcWriter(tmp_path).close()
     assert list(tmp_path.iterdir()) == []
@@ -239,7 +258,8 @@ def test_cdxj_indexer_indexes_responses_with_our_digest(tmp_path: Path) -> None:
     body = b"indexed body"
     with WarcWriter(tmp_path) as writer:
         _, ref = writer.write_exchange(make_exchange(tmp_path, body=body))
-    out = subprocess.run([str(BIN / "cdxj-indexer"), str(tmp_path / ref.filename)], capture_output=True, text=True, check=True).stdout
+    indexer = [str(BIN / "cdxj-indexer"), str(tmp_path / ref.filename)]
+    out = subprocess.run(indexer, capture_output=True, text=True, check=True).stdout
     [line] = [line for line in out.splitlines() if '"status": "200"' in line]
     assert line.startswith("test,example)/page ")
     assert f'"digest": "{sha256(body)}"' in line

@@ -79,7 +79,8 @@ def test_gzip_member_that_is_no_whole_record(tmp_path: Path) -> None:
     path, ends = crashed_file(tmp_path)
     with open(path, "ab") as handle:
         # Valid gzip, but the record inside claims more block bytes than it holds.
-        handle.write(gzip.compress(b"WARC/1.1\r\nWARC-Type: resource\r\nContent-Length: 50\r\n\r\nshort\r\n\r\n"))
+        record = b"WARC/1.1\r\nWARC-Type: resource\r\nContent-Length: 50\r\n\r\nshort\r\n\r\n"
+        handle.write(gzip.compress(record))
     repair_open_files(path.parent)
     [final] = warc_files(path.parent)
     assert final.stat().st_size == ends[2]

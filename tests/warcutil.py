@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from archiver.exchange import Exchange
+from archiver.warc import RecordRef
 
 _counter = itertools.count()
 
@@ -53,6 +54,11 @@ def member_bytes(path: Path, offset: int, length: int) -> bytes:
         handle.seek(offset)
         data = handle.read(length)
     return gzip.decompress(data)
+
+
+def read_ref(directory: Path, ref: RecordRef, suffix: str = "") -> tuple[dict[str, str], bytes]:
+    """(WARC header fields, block) of the record ``ref`` points at (``suffix=".open"`` while written)."""
+    return split_record(member_bytes(directory / f"{ref.filename}{suffix}", ref.offset, ref.length))
 
 
 def split_record(raw: bytes) -> tuple[dict[str, str], bytes]:

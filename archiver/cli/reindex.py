@@ -34,7 +34,8 @@ def run(args: argparse.Namespace) -> int:
             for line in repair_open_files(args.archive):
                 print(f"archiver reindex: repaired {line}", file=sys.stderr)
             with rebuild_catalog(args.archive, problems) as catalog:
-                captures, links, sources = len(catalog.captures()), len(catalog.links()), len(catalog.sources())
+                captures, links = len(catalog.captures()), len(catalog.links())
+                sources = len(catalog.sources())
     except LockedError as exc:
         print(f"archiver reindex: error: {exc}", file=sys.stderr)
         return exitcodes.LOCKED

@@ -5,8 +5,8 @@
 records back through warcio.
 """
 
-from .reader import StoredRecord, iter_records, parse_warc_date, warc_files
-from .records import REVISIT_PROFILE, metadata_subject, metadata_uri, target_uri
+from .reader import StoredRecord, iter_records, warc_files
+from .records import REVISIT_PROFILE, metadata_subject, metadata_uri, parse_warc_date, target_uri
 from .repair import repair_open_files
 from .writer import RecordRef, WarcWriter
 

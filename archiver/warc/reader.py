@@ -8,12 +8,12 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
+from .records import parse_warc_date
 from .writer import WARC_SUFFIX, RecordRef
 
 _SMALL_BLOCK = 1 << 20
@@ -32,13 +32,6 @@ class StoredRecord:
     fields: dict[str, str]
     status: int | None
     block: bytes | None
-
-
-def parse_warc_date(text: str) -> datetime:
-    """A WARC-Date (seconds or fractions, trailing ``Z``) as an aware UTC datetime."""
-    text = text.strip().rstrip("Z")
-    layout = "%Y-%m-%dT%H:%M:%S.%f" if "." in text else "%Y-%m-%dT%H:%M:%S"
-    return datetime.strptime(text, layout).replace(tzinfo=timezone.utc)
 
 
 def warc_files(directory: str | os.PathLike[str]) -> list[Path]:

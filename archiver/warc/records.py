@@ -44,6 +44,13 @@ def warc_date(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+def parse_warc_date(text: str) -> datetime:
+    """A WARC-Date (whole seconds or fractions, trailing ``Z``) as an aware UTC datetime."""
+    text = text.strip().rstrip("Z")
+    layout = "%Y-%m-%dT%H:%M:%S.%f" if "." in text else "%Y-%m-%dT%H:%M:%S"
+    return datetime.strptime(text, layout).replace(tzinfo=timezone.utc)
+
+
 def digest_label(raw: bytes) -> str:
     """The WARC label for a finished digest: ``sha256:<lowercase hex>``."""
     return f"{DIGEST_ALGORITHM}:{raw.hex()}"
@@ -111,7 +118,9 @@ class Fields:
         return b"\r\n".join(lines) + b"\r\n\r\n"
 
 
-def header_fields(record_type: str, record_id: str, date: datetime, extra: Iterable[tuple[str, str | None]]) -> list[tuple[str, str]]:
+def header_fields(
+    record_type: str, record_id: str, date: datetime, extra: Iterable[tuple[str, str | None]]
+) -> list[tuple[str, str]]:
     """The leading mandatory fields followed by every ``extra`` field that has a value."""
     fields = [("WARC-Type", record_type), ("WARC-Record-ID", record_id), ("WARC-Date", warc_date(date))]
     fields.extend((name, value) for name, value in extra if value is not None)

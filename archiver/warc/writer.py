@@ -245,7 +245,9 @@ class WarcWriter:
 
     # -- internals ----------------------------------------------------------------------------
 
-    def _fields(self, record_type: str, record_id: str, date: datetime, extra: Iterable[tuple[str, str | None]]) -> Fields:
+    def _fields(
+        self, record_type: str, record_id: str, date: datetime, extra: Iterable[tuple[str, str | None]]
+    ) -> Fields:
         # The warcinfo id is only known once the file is open, so it is filled in at write time.
         return Fields(tuple(rec.header_fields(record_type, record_id, date, extra)))
 
@@ -282,18 +284,19 @@ class WarcWriter:
             self.close()
         return refs
 
-    def _write_record(self, handle: BinaryIO, fields: Fields, head: bytes, body: Iterable[bytes]) -> RecordRef:
+    def _write_record(
+        self, handle: BinaryIO, fields: Fields, head: bytes, body: Iterable[bytes]
+    ) -> RecordRef:
         if fields.get("WARC-Type") != "warcinfo":
             fields = _with_warcinfo_id(fields, self._warcinfo_id)
         offset = handle.tell()
         for piece in rec.gzip_member(fields, head, body):
             handle.write(piece)
-        date_text = fields.get("WARC-Date") or ""
         return RecordRef(
             record_id=fields.get("WARC-Record-ID") or "",
             record_type=fields.get("WARC-Type") or "",
             target_uri=fields.get("WARC-Target-URI"),
-            date=datetime.strptime(date_text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc),
+            date=rec.parse_warc_date(fields.get("WARC-Date") or ""),
             filename=self._name,
             offset=offset,
             length=handle.tell() - offset,
