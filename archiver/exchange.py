@@ -52,7 +52,7 @@ class FetchResult:
     ``error`` is None when a final response was received, whatever its status; otherwise it says
     what went wrong in words a user can act on, and ``error_kind`` classifies it (``dns``,
     ``connect``, ``timeout``, ``refused-address``, ``bad-scheme``, ``redirect-loop``,
-    ``too-many-redirects``, ``robots``, ``protocol``).
+    ``too-many-redirects``, ``robots``, ``protocol``, ``bad-url``).
     """
 
     url: str
