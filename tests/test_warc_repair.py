@@ -6,6 +6,7 @@ import random
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from archiver.warc import WarcWriter, iter_records, repair_open_files, warc_files
@@ -109,3 +110,39 @@ def test_finished_files_are_never_touched(tmp_path: Path) -> None:
     before = final.read_bytes()
     assert repair_open_files(tmp_path) == []
     assert final.read_bytes() == before
+
+
+WRITE_UNTIL_KILLED = """
+import sys
+from pathlib import Path
+from tests.warcutil import make_exchange
+from archiver.warc import WarcWriter
+tmp = Path(sys.argv[1])
+writer = WarcWriter(tmp / "archive")
+writer.write_exchange(make_exchange(tmp, "http://example.test/small", b"small"))
+writer.sync()
+print("first", flush=True)
+big = make_exchange(tmp, "http://example.test/big", (tmp / "big").read_bytes())
+while True:
+    writer.write_exchange(big)
+"""
+
+
+def test_writer_killed_while_writing(tmp_path: Path) -> None:
+    (tmp_path / "big").write_bytes(random.Random(7).randbytes(4 << 20))
+    child = subprocess.Popen(
+        [sys.executable, "-c", WRITE_UNTIL_KILLED, str(tmp_path)],
+        stdout=subprocess.PIPE, text=True, cwd=Path(__file__).parent.parent,
+    )
+    assert child.stdout is not None and child.stdout.readline() == "first\n"
+    [live] = (tmp_path / "archive").glob("*.open")
+    while live.stat().st_size < (6 << 20):  # well into the big records
+        time.sleep(0.01)
+    child.kill()
+    child.wait(timeout=30)
+    repair_open_files(tmp_path / "archive")
+    [final] = warc_files(tmp_path / "archive")
+    found = kinds(final)
+    assert found[:3] == ["warcinfo", "request", "response"]
+    assert len(found) % 2 == 1 or found[-1] == "request"  # whole records only, pairs or a lone request
+    assert subprocess.run([str(BIN / "warcio"), "check", str(final)]).returncode == 0
