@@ -235,6 +235,9 @@ class Catalog:
         self.path = Path(path)
         try:
             self._db = sqlite3.connect(self.path, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise CatalogError(f"{self.path}: cannot open the catalog: {exc}") from None
+        try:
             self._db.row_factory = sqlite3.Row
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute(f"PRAGMA synchronous={'FULL' if durable else 'OFF'}")
@@ -254,6 +257,10 @@ class Catalog:
     def close(self) -> None:
         """Close the database; safe to call twice."""
         self._db.close()
+
+    def checkpoint(self) -> None:
+        """Fold the write-ahead log into the database file (before it is copied or moved)."""
+        self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def __enter__(self) -> Catalog:
         return self
@@ -546,7 +553,7 @@ def rebuild_catalog(directory: str | os.PathLike[str], problems: list[str] | Non
                             notes.append(f"{path.name} at {ref.offset}: {problem}")
             except (ArchiveLoadFailed, OSError, EOFError, ValueError) as exc:
                 notes.append(f"{path.name}: damaged, read up to the error: {exc}")
-        catalog._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        catalog.checkpoint()
     with open(scratch, "rb+") as handle:
         os.fsync(handle.fileno())
     final = folder / CATALOG_NAME

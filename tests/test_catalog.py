@@ -191,6 +191,8 @@ def test_bad_input_is_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "junk.sqlite").write_bytes(b"this is not sqlite" * 100)
     with pytest.raises(CatalogError, match="not a usable catalog"):
         Catalog(tmp_path / "junk.sqlite")
+    with pytest.raises(CatalogError, match="cannot open"):
+        Catalog(tmp_path / "no such folder" / "catalog.sqlite")
     with Catalog(tmp_path / "c.sqlite") as catalog, pytest.raises(ValueError, match="unknown outcome"):
         catalog.add_capture(Capture(URL, datetime.now(timezone.utc), "fine"))
     with sqlite3.connect(tmp_path / "c.sqlite") as db:
