@@ -213,13 +213,13 @@ class Fetcher:
                 state.deadline = time.monotonic() + o.timeout  # the whole-fetch clock starts now
             if state.remaining() <= 0:
                 raise FetchProblem("timeout", f"gave up on {state.result.url} after {o.timeout:g}s")
-            port = target.port or (443 if target.scheme == "https" else 80)
-            if o.allow_private:
-                pass
-            elif o.proxy:
+            if o.proxy and not o.allow_private:
                 guard.check_literal(host)  # the proxy resolves names; only literals can be judged
-            else:
-                await guard.check_host(host, port, min(o.connect_timeout, state.remaining()))
+            elif not o.allow_private:
+                port = target.port or (443 if target.scheme == "https" else 80)
+                # The ASCII (IDNA 2008) name httpx will connect to, not Python's IDNA 2003 encoding.
+                name = target.raw_host.decode("ascii")
+                await guard.check_host(name, port, min(o.connect_timeout, state.remaining()))
             state.result.attempts += 1
             request = self._client.build_request("GET", target)
             if not (o.allow_private or o.proxy):

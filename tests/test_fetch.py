@@ -292,3 +292,19 @@ def test_proxy_is_used(server: LoopbackServer, tmp_path: Path) -> None:
     assert body(result) == b"proxied"
     assert server.requests[0].target == "http://origin.invalid/via"
     assert result.final is not None and result.final.peer_ip is None  # the proxy's address is not the origin's
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://[::1]:8/", "http://0x7f.1/", "http://2130706433/", "http://[::ffff:127.0.0.1]/",
+     "https://169.254.169.254/latest/meta-data/", "http://10.0.0.1/"],
+)
+def test_disguised_private_addresses_are_refused(url: str, tmp_path: Path) -> None:
+    result = fetch(url, tmp_path, allow_private=False)
+    assert result.error_kind == "refused-address" and result.attempts == 0
+
+
+@pytest.mark.parametrize("url", ["http://[::1", "http:///path", "https://"])
+def test_malformed_urls_are_error_values(url: str, tmp_path: Path) -> None:
+    result = fetch(url, tmp_path)
+    assert result.error_kind == "bad-url" and result.exchanges == [] and url in (result.error or "")
