@@ -61,7 +61,7 @@ def unwrap_chain(url: str) -> Unwrapped:
         layers.append(Layer(fmt.kind, candidate, decoded.fields))
         text = decoded.url
 
-    if error is None and (layers or opaque_kind is None):
+    if error is None:
         error = _scheme_error(text, layers)
     if not layers and opaque_kind is None:
         return Unwrapped(input=url, url=url, error=error)

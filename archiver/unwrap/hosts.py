@@ -12,9 +12,21 @@ from collections.abc import Set
 from functools import lru_cache
 
 
-@lru_cache(maxsize=8192)  # mail repeats the same few wrapper hosts over and over
+MAX_HOST_LENGTH = 253
+"""Longest DNS host name. A longer "host" is no wrapper's, and listing the parent names of a
+megabyte of ``a.a.a...`` would take quadratic time and memory."""
+
+
 def host_keys(host: str) -> tuple[str, ...]:
-    """Every pattern that would match ``host``: itself, then ``*.`` + each parent name."""
+    """Every pattern that would match ``host``: itself, then ``*.`` + each parent name.
+
+    None at all for a host longer than a DNS name can be.
+    """
+    return _host_keys(host) if len(host) <= MAX_HOST_LENGTH else ()
+
+
+@lru_cache(maxsize=8192)  # mail repeats the same few wrapper hosts over and over
+def _host_keys(host: str) -> tuple[str, ...]:
     keys = [host]
     dot = host.find(".")
     while dot >= 0:

@@ -14,7 +14,7 @@ from urllib.parse import SplitResult
 
 from . import opaque, proofpoint, redirectors, safelinks
 from .base import WrapperFormat
-from .hosts import host_keys
+from .hosts import MAX_HOST_LENGTH, host_keys
 
 FORMATS: tuple[WrapperFormat, ...] = (
     *safelinks.FORMATS,
@@ -83,7 +83,9 @@ class FormatIndex:
         found.sort(key=self.formats.index)
         if len(self._cache) >= _CACHE_SIZE:
             self._cache.clear()
-        result = self._cache[host] = (*found, *self._unindexed)
+        result = (*found, *self._unindexed)
+        if len(host) <= MAX_HOST_LENGTH:  # never keep a megabyte-long "host" as a key
+            self._cache[host] = result
         return result
 
     def find(self, text: str) -> Found | None:
