@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import pty
 import subprocess
 import sys
 from pathlib import Path
@@ -149,3 +151,24 @@ def test_clean_errors(tmp_path, capsys):
     assert code == 1 and out == "" and "binary" in err
     with pytest.raises(SystemExit):
         main(["clean", "x", "-o", "y", "--in-place"])
+
+
+def test_default_input_folder(capsys, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    _, default, _ = run(capsys, "links", "--format", "json")
+    _, explicit, _ = run(capsys, "links", "input/", "--format", "json")
+    assert default == explicit and json.loads(default)
+
+
+def test_a_terminal_gets_a_table_and_a_pipe_plain_lines():
+    primary, secondary = pty.openpty()
+    env = dict(os.environ, COLUMNS="200")
+    command = [sys.executable, "-m", "archiver", "links", str(INPUT / "001_b577b2587dd94c60.txt")]
+    proc = subprocess.run(command, stdout=secondary, stderr=subprocess.PIPE, env=env, timeout=60)
+    os.close(secondary)
+    shown = os.read(primary, 65536).decode("utf-8", "replace")
+    os.close(primary)
+    assert proc.returncode == 0
+    assert "Original URL" in shown and "┃" in shown
+    piped = subprocess.run(command, capture_output=True, text=True, check=True, env=env).stdout
+    assert piped.startswith("https://www.themoscowtimes.com/") and "┃" not in piped
