@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from ..fetch import FetchOptions, parse_size
+from ._archive_arg import add_archive_argument
 
 
 def add_capture_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the archive folder and every fetcher option, with the library's defaults shown."""
     defaults = FetchOptions()
-    parser.add_argument("--archive", type=Path, default=Path("archive"), metavar="DIR",
-                        help="the archive folder: WARC files and catalog (default: archive/)")
+    add_archive_argument(parser)
     group = parser.add_argument_group("fetching")
     group.add_argument("--concurrency", type=int, default=defaults.concurrency, metavar="N",
                        help=f"fetches under way at once (default {defaults.concurrency})")
