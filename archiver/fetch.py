@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import itertools
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime, timezone
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from types import TracebackType
+from urllib.parse import urlsplit
 
 import anyio
 import httpx
@@ -266,13 +268,14 @@ async def fetch_many(
     """Fetch every URL with one Fetcher; return the results in the order of ``urls``.
 
     ``on_result`` (plain or async) is called with each result as it completes, in order of
-    completion, e.g. to write it to WARC and discard its spool files at once. Up to four
-    fetches per concurrency slot are under way, so one busy host does not starve the others.
+    completion, e.g. to write it to WARC and discard its spool files at once. URLs are taken
+    round-robin across hosts and up to four fetches per concurrency slot are under way, so a
+    run of URLs to one host, held back by its politeness limits, does not starve the others.
     """
     items = list(enumerate(urls))
     results: list[FetchResult | None] = [None] * len(items)
     fetcher = Fetcher(options)
-    queue = iter(items)
+    queue = iter(_interleave_by_host(items))
 
     async def worker() -> None:
         for index, url in queue:  # shared iterator: each URL is taken by exactly one worker
@@ -287,3 +290,16 @@ async def fetch_many(
         for _ in range(min(len(items), 4 * fetcher.options.concurrency)):
             group.start_soon(worker)
     return [result for result in results if result is not None]
+
+
+def _interleave_by_host(items: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """Reorder (index, URL) pairs round-robin across hosts, keeping each host's own order."""
+    by_host: dict[str, list[tuple[int, str]]] = {}
+    for item in items:
+        try:
+            host = urlsplit(item[1]).hostname or ""
+        except ValueError:
+            host = ""  # unparsable: it fails fast anyway
+        by_host.setdefault(host, []).append(item)
+    rounds = itertools.zip_longest(*by_host.values())
+    return [item for round_ in rounds for item in round_ if item is not None]

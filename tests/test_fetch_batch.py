@@ -136,3 +136,14 @@ def test_robots_server_error_keeps_the_site_off_limits(hosts: list[LoopbackServe
     result = run_batch([server.url("/page")], tmp_path, robots="obey", retries=0)[0]
     assert result.error_kind == "robots" and "503" in (result.error or "")
     assert server.requests_to("/page") == []
+
+
+def test_a_run_of_urls_to_one_host_does_not_starve_the_others(hosts: list[LoopbackServer], tmp_path: Path) -> None:
+    crowded, other = hosts[0], hosts[1]
+    crowded.route("/p", Reply(body=b"x"))
+    other.route("/p", Reply(body=b"y"))
+    urls = [crowded.url(f"/p?n={n}") for n in range(12)] + [other.url("/p")]
+    results = run_batch(urls, tmp_path, concurrency=1, per_host=1, host_delay=0.1)
+    assert [r.url for r in results] == urls and all(r.status == 200 for r in results)
+    # Four workers would all be queued on the crowded host if URLs were taken in input order.
+    assert other.requests[0].started < crowded.requests[2].started
