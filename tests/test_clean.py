@@ -8,6 +8,8 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from archiver import find_links
 from archiver.cleaning import clean, clean_text
@@ -177,3 +179,26 @@ def test_email_part_with_an_unknown_charset_is_left_as_it_is_and_reported():
     result = clean(source)
     assert (result.data, result.replaced) == (data, 0)
     assert "cannot decode" in result.problems[0]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    pieces=st.lists(
+        st.tuples(
+            st.text(alphabet=st.sampled_from("ab cé\n\r\t.,;:!?()[]<>*_\"'#-—"), max_size=12),
+            st.text(alphabet=st.sampled_from("abcXYZ019-._~/=&"), max_size=15),
+            st.sampled_from(["{}", "<{}>", "({})", "[x]({})", "[{}]({})", "{}.", "*{}*"]),
+        ),
+        max_size=5,
+    ),
+    tail=st.text(alphabet=st.sampled_from("ab c\n.)"), max_size=5),
+)
+def test_clean_replaces_exactly_the_wrapped_urls_in_any_text(pieces, tail):
+    written, expected = [], []
+    for index, (between, path, shape) in enumerate(pieces):
+        original = f"https://orig{index}.example/{path}"
+        written += [between, " ", shape.format(*[wrap_safelinks(original)] * shape.count("{}")), " "]
+        expected += [between, " ", shape.format(*[original] * shape.count("{}")), " "]
+    text, replaced, problems = clean_text("".join(written) + tail, "text/markdown")
+    assert text == "".join(expected) + tail
+    assert (replaced, problems) == (sum(s.count("{}") for _, _, s in pieces), [])
