@@ -14,6 +14,7 @@ from ..sources import read_sources
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``clean`` subcommand to the ``archiver`` command line."""
     parser = subparsers.add_parser(
         "clean",
         help="replace every wrapped URL in a document by its original",
@@ -31,6 +32,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run ``archiver clean`` and return its exit status (0, or 1 when something was reported)."""
     if args.in_place and args.file == "-":
         print("archiver clean: error: --in-place needs a file, not stdin", file=sys.stderr)
         return exitcodes.USAGE

@@ -22,6 +22,7 @@ _CSV_FIELDS = (
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``links`` subcommand to the ``archiver`` command line."""
     parser = subparsers.add_parser(
         "links",
         help="list the original URLs in documents (wrappers removed, deduplicated)",
@@ -43,6 +44,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run ``archiver links`` and return its exit status (0, or 1 when something was reported)."""
     sources, problems = read_sources(args.paths, base=args.base)
     links = find_links(sources, keep_tracking=args.keep_tracking)
     fmt = args.format if args.format != "auto" else ("table" if is_terminal() else "plain")
@@ -73,6 +75,7 @@ def _where(link: Link, limit: int) -> str:
 
 
 def _write_plain(links: list[Link], redact: bool, out: TextIO) -> None:
+    """One line per link: URL, count, first places (nothing private to redact)."""
     for link in links:
         note = " [relative, no base]" if link.relative else ""
         out.write(f"{link.url}{note}\t{len(link.occurrences)}\t{_where(link, 3)}\n")
