@@ -32,7 +32,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run ``archiver clean`` and return its exit status (0, or 1 when something was reported)."""
+    """Run ``archiver clean``; exit status 0, 1 when a problem was reported, 2 for a bad FILE."""
     if args.in_place and args.file == "-":
         print("archiver clean: error: --in-place needs a file, not stdin", file=sys.stderr)
         return exitcodes.USAGE
