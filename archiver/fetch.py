@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import itertools
+import ssl
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime, timezone
@@ -79,11 +80,26 @@ def _network_problem(exc: httpx.TransportError, url: httpx.URL, options: FetchOp
         return FetchProblem("timeout", f"{where} sent no response within {options.read_timeout:g}s", True)
     if isinstance(exc, httpx.ProxyError):
         return FetchProblem("connect", f"the proxy {options.proxy} failed for {where}: {exc}", True)
+    tls = _tls_error(exc)
+    if tls is not None:
+        # A certificate that fails verification will fail again: no retry.
+        reason = getattr(tls, "verify_message", None) or getattr(tls, "reason", None) or str(tls)
+        return FetchProblem("connect", f"TLS with {where} failed: {reason}")
     if isinstance(exc, httpx.ConnectError):
         return FetchProblem("connect", f"could not connect to {where}: {exc or 'connection failed'}", True)
     if isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)):
         return FetchProblem("protocol", f"{where} closed or broke the connection before answering: {exc}", True)
     return FetchProblem("protocol", f"HTTP failure talking to {where}: {exc!r}", True)
+
+
+def _tls_error(exc: BaseException) -> ssl.SSLError | None:
+    """The ssl error behind an httpx error, if TLS is what failed (httpx chains the cause)."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ssl.SSLError):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
 
 
 class Fetcher:

@@ -15,7 +15,8 @@ connections, endless or hung answers). It records every request it receives, raw
         server.requests                                # list[Received], in order of arrival
         server.requests_to("/flaky")                   # those whose path is /flaky
 
-``LoopbackServer(host="127.0.0.2")`` is another host (all of 127.0.0.0/8 is loopback on Linux).
+``LoopbackServer(host="127.0.0.2")`` is another host (all of 127.0.0.0/8 is loopback on Linux);
+``LoopbackServer(tls=context)`` serves HTTPS with a server-side ``ssl.SSLContext``.
 Unrouted paths answer 404. ``Reply`` fields: ``status``, ``reason``, ``headers`` (sent as given,
 in order), ``body``; ``chunked=N`` sends the body in N-byte chunks (Transfer-Encoding: chunked);
 ``delay`` waits before answering; ``drop_after=N`` announces the whole body's Content-Length
@@ -35,6 +36,7 @@ from __future__ import annotations
 
 import socket
 import socketserver
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -200,15 +202,25 @@ class _TCPServer(socketserver.ThreadingTCPServer):
     allow_reuse_address = True
     request_queue_size = 128
     owner: LoopbackServer
+    tls: ssl.SSLContext | None
+
+    def get_request(self) -> tuple[socket.socket, object]:
+        sock, address = super().get_request()
+        if self.tls is not None:
+            # The handshake happens on first use, in the connection's own thread.
+            sock = self.tls.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
+        return sock, address
 
 
 class LoopbackServer:
     """A scriptable HTTP/1.1 server on a loopback address; a context manager that starts and stops it."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, tls: ssl.SSLContext | None = None) -> None:
         self.host = host
+        self.scheme = "https" if tls else "http"
         self._server = _TCPServer((host, port), _Connection, bind_and_activate=True)
         self._server.owner = self
+        self._server.tls = tls
         self.port: int = self._server.server_address[1]
         self.requests: list[Received] = []
         self._routes: dict[str, Handler] = {}
@@ -240,7 +252,7 @@ class LoopbackServer:
 
     def url(self, path: str = "/") -> str:
         """The absolute URL of ``path`` on this server."""
-        return f"http://{self.host}:{self.port}{path}"
+        return f"{self.scheme}://{self.host}:{self.port}{path}"
 
     def route(self, path: str, handler: Handler) -> None:
         """Answer requests for ``path`` (query ignored) with a Reply, Replies in turn, or a function."""

@@ -5,6 +5,9 @@ from __future__ import annotations
 import asyncio
 import gzip
 import itertools
+import shutil
+import ssl
+import subprocess
 from collections.abc import Iterator
 from datetime import timezone
 from pathlib import Path
@@ -308,3 +311,30 @@ def test_disguised_private_addresses_are_refused(url: str, tmp_path: Path) -> No
 def test_malformed_urls_are_error_values(url: str, tmp_path: Path) -> None:
     result = fetch(url, tmp_path)
     assert result.error_kind == "bad-url" and result.exchanges == [] and url in (result.error or "")
+
+
+@pytest.fixture(scope="module")
+def self_signed(tmp_path_factory: pytest.TempPathFactory) -> ssl.SSLContext:
+    """A server TLS context with a fresh self-signed certificate (made by the openssl tool)."""
+    if shutil.which("openssl") is None:
+        pytest.skip("the openssl command is needed to make a certificate")
+    folder = tmp_path_factory.mktemp("tls")
+    key, cert = folder / "key.pem", folder / "cert.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+         "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    return context
+
+
+def test_untrusted_certificate_is_a_clear_error_not_retried(self_signed: ssl.SSLContext, tmp_path: Path) -> None:
+    with LoopbackServer(tls=self_signed) as server:
+        server.route("/", Reply(body=b"secret"))
+        result = fetch(server.url("/"), tmp_path)
+    assert server.url("/").startswith("https://")
+    assert result.error_kind == "connect" and result.attempts == 1
+    assert "TLS with 127.0.0.1" in (result.error or "") and "certificate" in (result.error or "")
+    assert server.requests == []
