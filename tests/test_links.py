@@ -129,7 +129,7 @@ def test_text_shapes(text, expected):
 
 def test_url_as_label_of_a_markdown_link_is_cut_at_the_bracket():
     original = "https://a.example/page"
-    links = links_in(f"[{original}]({safelinks_of(original)})\n")
+    links = links_in(f"[{original}]({wrap_safelinks(original)})\n")
     assert urls(links) == [original]
     label, target = links[0].occurrences
     assert label.wrapped == original and label.anchor is None and label.column == 2
@@ -163,7 +163,7 @@ def test_relative_links_resolve_against_the_documents_own_address():
 
 
 def test_same_wrapped_url_repeated_is_one_link_with_every_occurrence():
-    wrapped = safelinks_of("https://a.example/report")
+    wrapped = wrap_safelinks("https://a.example/report")
     text = "\n".join(f"line {i}: {wrapped}" for i in range(1, 51)) + "\n"
     (link,) = links_in(text)
     assert link.url == "https://a.example/report"
@@ -199,7 +199,7 @@ def test_tracking_parameters_are_removed_and_recorded():
 
 
 def test_tracking_removed_inside_a_wrapped_link_too():
-    (link,) = links_in(safelinks_of("https://a.example/p?utm_campaign=x&q=1"))
+    (link,) = links_in(wrap_safelinks("https://a.example/p?utm_campaign=x&q=1"))
     assert (link.url, link.removed_params) == ("https://a.example/p?q=1", ["utm_campaign"])
 
 
@@ -247,7 +247,7 @@ def test_url_found_exactly_in_any_surrounding_punctuation(path, before, after):
 
 
 def test_html_attributes_text_and_relative_links():
-    wrapped = safelinks_of("https://orig.example/a?x=1&y=2")
+    wrapped = wrap_safelinks("https://orig.example/a?x=1&y=2")
     page = (
         "<html><head><base href='https://site.example/dir/'></head><body>\n"
         f'<p>See <a href="{wrapped.replace("&", "&amp;")}">the <b>report</b></a>\n'
@@ -271,9 +271,9 @@ def test_html_attributes_text_and_relative_links():
 def test_email_parts_are_searched_with_lines_in_the_decoded_text():
     message = EmailMessage()
     message["Subject"] = "x"
-    wrapped = safelinks_of("https://plain.example/" + "long-path/" * 10)
+    wrapped = wrap_safelinks("https://plain.example/" + "long-path/" * 10)
     message.set_content(f"Hello,\nplease read {wrapped}\n", cte="quoted-printable")  # soft line breaks
-    message.add_alternative(f'<p><a href="{safelinks_of("https://html.example/")}">here</a></p>\n', subtype="html")
+    message.add_alternative(f'<p><a href="{wrap_safelinks("https://html.example/")}">here</a></p>\n', subtype="html")
     source = source_from_bytes("m.eml", message.as_bytes())
     links = find_links([source])
     assert urls(links) == ["https://plain.example/" + "long-path/" * 10, "https://html.example/"]
@@ -297,10 +297,6 @@ def test_unwrap_error_is_recorded_on_the_link():
 
 
 # --- privacy ----------------------------------------------------------------------------------
-
-
-def safelinks_of(url: str) -> str:
-    return wrap_safelinks(url)
 
 
 def test_recipient_and_tenant_only_in_chain_and_raw_text_and_redacted_on_request():
