@@ -53,6 +53,22 @@ def test_any_url_round_trips_through_any_redirector(url, style):
         ("https://vk.com/away.php?to=https%3A%2F%2Fexample.com&cc_key=", "https://example.com"),
         ("https://secure-web.cisco.com/1Xy/https%3A%2F%2Fexample.com%2Fa", "https://example.com/a"),
         ("https://clicktime.symantec.com/3AbC?u=https%3A%2F%2Fexample.com", "https://example.com"),
+        # ninoseki/kachi tests/test_main.py (a Sophos community post for the Sophos link).
+        ("https://x.linkprotect.cudasvc.com/?a=http%3A%2F%2Fexample.com", "http://example.com"),
+        ("https://urlsand.esvalabs.com/?u=http%3A%2F%2Fexample.com", "http://example.com"),
+        ("https://l.wl.co/l?u=http%3A%2F%2Fexample.com", "http://example.com"),
+        ("https://abc.r.us-east-1.awstrack.me/L0/http%3A%2F%2Fexample.com/", "http://example.com"),
+        (
+            "https://imsva91.ctp.trendmicro.com/wis/clicktime/v1/query?url=http%3A%2F%2Fexample.com",
+            "http://example.com",
+        ),
+        (
+            "https://eu-central-1.protection.sophos.com/?d=sophos.com&u=aHR0cHM6Ly93d3cuc29waG9zLmNvbS9kZS1kZS9wc"
+            "m9kdWN0cy9zb3Bob3MtZW1haWw=&i=NjJkMTA1NzEwNWJkNDAxMDc5ZDliN2Uy&t=OGE0L3MwTUdrUmE0NXdkWEtxSzdGdUMxS0J"
+            "sRDFlK2tmcThqK2FSQjBYQT0=&h=0d5a5f867dd841698a9ee6af8c1d8846&s=AVNPUEhUT0NFTkNSWVBUSVaP4zyKF4qdzGb8PY"
+            "XRFY2poaAOWE20fUiquUBd3DxoZw",
+            "https://www.sophos.com/de-de/products/sophos-email",
+        ),
     ],
 )
 def test_published_examples(wrapped, original):

@@ -124,6 +124,50 @@ def test_published_old_link_with_lower_case_hex_and_no_data():
     )
 
 
+@pytest.mark.parametrize(
+    "wrapped, original",
+    [
+        # Teams links as published in course notes and project docs on GitHub.
+        (
+            "https://statics.teams.cdn.office.net/evergreen-assets/safelinks/1/atp-safelinks.html?url=https%3A%2F%2F"
+            "stats.libretexts.org%2FBookshelves%2FIntroductory_Statistics%2FBook%253A_Introductory_Statistics_"
+            "(OpenStax)%2F02%253A_Descriptive_Statistics",
+            "https://stats.libretexts.org/Bookshelves/Introductory_Statistics/Book%3A_Introductory_Statistics_"
+            "(OpenStax)/02%3A_Descriptive_Statistics",
+        ),
+        (
+            "https://staticsint.teams.cdn.office.net/evergreen-assets/safelinks/1/atp-safelinks.html?url=https%3A%2F"
+            "%2Fdocs.microsoft.com%2Fen-us%2Fazure%2Fdeveloper%2Fterraform%2Fget-started-cloud-shell-bash%3Ftabs%3D"
+            "bash%233-install-latest-version-of-terraform-in-azure-cloud-shell&locale=en-us&dest=https%3A%2F%2F"
+            "teams.microsoft.com%2Fapi%2Fmt%2Fpart%2Fmsft%2Fbeta%2Fatpsafelinks%2Fgeturlreputationsite",
+            "https://docs.microsoft.com/en-us/azure/developer/terraform/get-started-cloud-shell-bash?tabs=bash"
+            "#3-install-latest-version-of-terraform-in-azure-cloud-shell",
+        ),
+        (
+            "https://teams.public.onecdn.static.microsoft/evergreen-assets/safelinks/2/atp-safelinks.html?url="
+            "https%3A%2F%2Fexample.com%2Fpath%2F&locale=en-gb",
+            "https://example.com/path/",
+        ),
+        (
+            "https://nam01.safelinks.protection.outlook.com/?url=http%3A%2F%2Fexample.com",  # ninoseki/kachi tests
+            "http://example.com",
+        ),
+        (
+            "https://gcc02.safelinks.protection.outlook.com/?url=https%3A%2F%2Fdev.azure.com%2FCONTOSO%2F40854903"
+            "%2F_workitems%2Fedit%2F123456%3Fsrc%3DWorkItemMention%26src-action%3Dartifact_link&reserved=0",
+            "https://dev.azure.com/CONTOSO/40854903/_workitems/edit/123456?src=WorkItemMention&src-action=artifact_link",
+        ),
+        (
+            "https://cn01.safelinks.protection.partner.outlook.cn/?url=https%3A%2F%2Fexample.cn%2F&data=05%7C01",
+            "https://example.cn/",
+        ),
+    ],
+)
+def test_published_examples_of_other_host_forms(wrapped, original):
+    result = unwrap_chain(wrapped)
+    assert result.url == original and result.ok
+
+
 def test_input_file_safelinks_layer_reports_region_and_recipient():
     wrapped = (
         "https://eur04.safelinks.protection.outlook.com/?url=https%3A%2F%2Fwww.example.org%2F&data=05%7C01"
@@ -163,6 +207,12 @@ def test_javascript_inside_safelinks_is_flagged():
 def test_safelinks_without_url_parameter_is_an_error_naming_it():
     result = unwrap_chain("https://eur04.safelinks.protection.outlook.com/?data=05%7C01")
     assert result.error == "layer 1 (safelinks): no url= carrying the wrapped URL"
+
+
+def test_azure_email_published_example():
+    # ninoseki/kachi tests/test_main.py
+    wrapped = "https://emails.azure.microsoft.com/redirect/?destination=http%3A%2F%2Fexample.com"
+    assert unwrap(wrapped, strict=True) == "http://example.com"
 
 
 @pytest.mark.parametrize(

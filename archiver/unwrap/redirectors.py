@@ -51,7 +51,11 @@ FORMATS = (
     ),
     PayloadWrapper("messenger", _hosts("l.messenger.com"), exact_paths("/l.php"), param("u")),
     PayloadWrapper("instagram", _hosts("l.instagram.com"), exact_paths(""), param("u")),
-    PayloadWrapper("barracuda", _hosts("linkprotect.cudasvc.com"), exact_paths("/url"), param("a")),
+    # Seen as linkprotect.cudasvc.com/url?a= and x.linkprotect.cudasvc.com/?a=: the host serves
+    # nothing but link protection, so any path.
+    PayloadWrapper(
+        "barracuda", _hosts("linkprotect.cudasvc.com", "*.linkprotect.cudasvc.com"), any_path, param("a")
+    ),
     PayloadWrapper(
         "trendmicro",
         _hosts("*.trendmicro.com"),

@@ -19,9 +19,15 @@ _MAIL_HOSTS = frozenset(
         "*.safelinks.protection.outlook.com",
         "safelinks.protection.office365.us",
         "*.safelinks.protection.office365.us",
+        # 21Vianet (China) cloud.
+        "safelinks.protection.partner.outlook.cn",
+        "*.safelinks.protection.partner.outlook.cn",
     }
 )
-_TEAMS_HOST = "statics.teams.cdn.office.net"
+# The Teams / Office apps interstitial page, on its CDN hosts (the onecdn one since 2025).
+_TEAMS_HOSTS = frozenset(
+    {"statics.teams.cdn.office.net", "staticsint.teams.cdn.office.net", "teams.public.onecdn.static.microsoft"}
+)
 _OWA_HOST = "outlook.office.com"
 _TEAMS_PATH = re.compile(r"/evergreen-assets/safelinks/\d+/atp-safelinks\.html")
 _OWA_PATH = "/mail/safelink.html"
@@ -48,7 +54,7 @@ _DOTNET_EPOCH = datetime(1, 1, 1, tzinfo=timezone.utc)
 
 def _safelinks_path(host: str, path: str) -> bool:
     """Mail Safe Links take any path (``/``, ``/ap/...``); Teams and OWA have one page each."""
-    if host == _TEAMS_HOST:
+    if host in _TEAMS_HOSTS:
         return _TEAMS_PATH.fullmatch(path) is not None
     if host == _OWA_HOST:
         return path == _OWA_PATH
@@ -59,7 +65,7 @@ def _safelinks_fields(url: str, parts: SplitResult) -> dict[str, str]:
     """The wrapper host, its region label, the product, and the ``data=`` fields by name."""
     host = (parts.hostname or "").rstrip(".")
     fields = {"host": host}
-    if host == _TEAMS_HOST:
+    if host in _TEAMS_HOSTS:
         fields["product"] = "teams"
     elif host == _OWA_HOST:
         fields["product"] = "outlook-web"
@@ -99,7 +105,7 @@ def parse_data(data: str) -> dict[str, str]:
 FORMATS = (
     PayloadWrapper(
         kind="safelinks",
-        hosts=_MAIL_HOSTS | {_TEAMS_HOST, _OWA_HOST},
+        hosts=_MAIL_HOSTS | _TEAMS_HOSTS | {_OWA_HOST},
         path=_safelinks_path,
         locate=param("url"),
         read_fields=_safelinks_fields,
