@@ -1,0 +1,58 @@
+"""``archiver export``: the archive as one WACZ package, with a page list and the provenance."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .. import exitcodes
+from ..catalog import CATALOG_NAME, Catalog, CatalogError
+from ..export import ExportError, catalog_pages, catalog_provenance, export_wacz
+from ._archive_arg import add_archive_argument
+
+PROVENANCE_NAME = "provenance.json"
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "export",
+        help="package the archive as a WACZ file (ReplayWeb.page opens it)",
+        description="Write a WACZ package: the WARC files, a CDX index, pages/pages.jsonl (one page "
+        f"per original URL's newest capture) and logs/{PROVENANCE_NAME} (sources, links, where "
+        "each is written, every capture). The package holds the links as found, recipient data "
+        "included: share it with care.",
+    )
+    add_archive_argument(parser)
+    parser.add_argument("--wacz", type=Path, required=True, metavar="FILE",
+                        help="the WACZ file to write (replaced only when complete)")
+    parser.add_argument("--title", default=None, metavar="TEXT",
+                        help="the package's title (default: the archive folder's name)")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    catalog_path = args.archive / CATALOG_NAME
+    if not catalog_path.is_file():
+        print(f"archiver export: error: {args.archive}: no {CATALOG_NAME}; run 'archiver reindex' "
+              "to rebuild it from the WARC files", file=sys.stderr)
+        return exitcodes.ARCHIVE_PROBLEM
+    try:
+        with Catalog(catalog_path) as catalog:
+            pages = catalog_pages(catalog)
+            provenance = catalog_provenance(catalog)
+        title = args.title or f"archiver: {args.archive.resolve().name}"
+        summary = export_wacz(
+            args.archive, args.wacz, pages=pages, title=title,
+            extra_files={PROVENANCE_NAME: json.dumps(provenance, ensure_ascii=False, indent=1).encode("utf-8")},
+        )
+    except (ExportError, CatalogError) as exc:
+        print(f"archiver export: error: {exc}", file=sys.stderr)
+        return exitcodes.ARCHIVE_PROBLEM
+    except OSError as exc:
+        print(f"archiver export: error: cannot write {args.wacz}: {exc.strerror}", file=sys.stderr)
+        return exitcodes.FAILED_ITEMS
+    print(f"archiver export: wrote {summary.path}: {summary.warc_count} WARC file(s), "
+          f"{summary.page_count} page(s), {', '.join(summary.extra_files)}", file=sys.stderr)
+    return exitcodes.OK
