@@ -221,6 +221,16 @@ def test_percent_decoding_keeps_bytes_that_are_not_utf8_as_escapes():
     assert text == "caf%E9/x" and "not UTF-8" in notes[0]
 
 
+def test_bytes_that_came_in_undecodable_go_back_to_the_same_bytes():
+    # "\udcff" is how Python carries byte 0xFF from a non-UTF-8 command line or file.
+    assert percent_decode("x\udcff%FF")[0] == "x%FF%FF"
+
+
+def test_an_unclosed_bracket_host_is_no_wrapper_host():
+    url = "https://[eur04.safelinks.protection.outlook.com/?url=https%3A%2F%2Fx.example"
+    assert unwrap_chain(url).layers == ()
+
+
 def test_a_decode_failure_message_becomes_the_layer_error(monkeypatch):
     class Broken(_Hop):
         def decode(self, url, parts):

@@ -57,7 +57,10 @@ def percent_decode(value: str) -> tuple[str, tuple[str, ...]]:
     """
     if "%" not in value:
         return value, ()
-    raw = value.encode("utf-8", "surrogatepass")
+    try:
+        raw = value.encode("utf-8", "surrogateescape")  # bytes that came in undecodable
+    except UnicodeEncodeError:
+        raw = value.encode("utf-8", "surrogatepass")
     try:
         # The hot path of the whole unwrapper: turn every %XX into \xXX (after doubling real
         # backslashes) and let the C escape decoder do in one call what unquote does escape by

@@ -52,7 +52,7 @@ def split_url(text: str) -> tuple[str, SplitResult] | None:
     query = text[end + 1 : query_end] if end < query_end and text[end] == "?" else ""
     host = netloc.rpartition("@")[2]
     if host.startswith("["):
-        host = host[1 : host.find("]")] if "]" in host else host[1:]
+        host = host[1 : host.find("]")] if "]" in host else ""  # unclosed: no valid host
     else:
         host = host.partition(":")[0]
     parts = SplitResult(scheme.lower(), netloc, path, query, fragment)
