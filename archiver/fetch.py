@@ -140,7 +140,8 @@ class Fetcher:
         """Fetch ``url``, following redirects; every hop is an Exchange with its body spooled.
 
         Never raises for network trouble: ``error``/``error_kind`` say what went wrong, and the
-        hops received before it stay in ``exchanges`` (their spool files are the caller's).
+        hops received before it stay in ``exchanges`` (their spool files are the caller's, to
+        write and ``discard``). ``attempts`` counts every request sent, retries and hops included.
         """
         return await self._run(url, self.options.max_size, check_robots=self.options.robots == "obey")
 

@@ -246,6 +246,7 @@ def test_redirect_chain_is_one_exchange_per_hop(server: LoopbackServer, tmp_path
         (200, server.url("/d?x=1")),
     ]
     assert body(result) == b"landed" and result.final_url == server.url("/d?x=1")
+    assert result.attempts == 4 and [r.target for r in server.requests] == ["/a", "/b", "/c", "/d?x=1"]
     assert all(ex.body_path.exists() for ex in result.exchanges)
 
 
