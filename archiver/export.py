@@ -8,6 +8,7 @@ what those tools themselves produce.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import subprocess
@@ -30,6 +31,18 @@ EXTRA_DIRECTORY = "logs"
 
 class ExportError(Exception):
     """The index or package could not be made; the message says why, in words a user can act on."""
+
+
+class MissingPackageError(RuntimeError):
+    """An optional package a command needs is not installed; the message says how to get it."""
+
+
+def require(module: str, package: str) -> None:
+    """Raise MissingPackageError unless ``module`` (from the PyPI package ``package``) is importable."""
+    if importlib.util.find_spec(module) is None:
+        raise MissingPackageError(
+            f"this command needs the {package} package: pip install 'archiver[share]'"
+        )
 
 
 @dataclass(frozen=True)
@@ -67,8 +80,9 @@ def write_cdxj(directory: str | os.PathLike[str], out: TextIO) -> int:
 
     File names in the index are relative to ``directory`` (pywb resolves them against its
     ``archive_paths``). Returns the number of WARC files indexed; raises ExportError when there
-    is nothing to index or a file cannot be read.
+    is nothing to index or a file cannot be read, MissingPackageError without cdxj-indexer.
     """
+    require("cdxj_indexer", "cdxj-indexer")
     from cdxj_indexer.main import CDXJIndexer  # imported here: an optional dependency
 
     files = finished_warcs(directory)
@@ -154,8 +168,10 @@ def export_wacz(
     The package holds ``archive/`` (the WARC files, unchanged), ``indexes/index.cdx.gz``,
     ``pages/pages.jsonl`` (``pages``, in order), ``datapackage.json`` with every file's hash,
     and each of ``extra_files`` (plain names) under ``logs/``. ``destination`` is replaced only
-    once the package is complete. Raises ExportError with ``wacz create``'s own words on failure.
+    once the package is complete. Raises ExportError with ``wacz create``'s own words on failure,
+    MissingPackageError without py-wacz.
     """
+    require("wacz", "wacz")
     files = finished_warcs(directory)
     extra = dict(extra_files or {})
     for name in extra:

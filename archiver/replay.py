@@ -24,7 +24,7 @@ from types import TracebackType
 
 import httpx
 
-from .export import write_cdxj
+from .export import require, write_cdxj
 
 HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
@@ -76,8 +76,10 @@ class ReplayServer:
     def start(self, timeout: float = 120.0) -> str:
         """Index the WARC files, start pywb and wait until it answers; return the base URL.
 
-        Raises ExportError when the archive cannot be indexed, ReplayError when pywb cannot run.
+        Raises ExportError when the archive cannot be indexed, ReplayError when pywb cannot run,
+        MissingPackageError when pywb or cdxj-indexer is not installed.
         """
+        require("pywb", "pywb")
         _check_port_free(self.port)
         self._work = Path(tempfile.mkdtemp(prefix="archiver-replay-"))
         try:

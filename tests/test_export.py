@@ -13,6 +13,7 @@ import pytest
 
 from archiver import exitcodes
 from archiver.cli import main
+from archiver.export import MissingPackageError, require
 from archiver.warc import iter_records, warc_files
 from tests.archive_fixture import BuiltArchive, build_archive
 
@@ -114,3 +115,9 @@ def test_provenance_file_has_sources_occurrences_and_every_capture(built: BuiltA
 def test_export_without_catalog_is_a_clear_error(tmp_path: Path, capsys) -> None:
     assert main(["export", "--archive", str(tmp_path), "--wacz", str(tmp_path / "x.wacz")]) == exitcodes.ARCHIVE_PROBLEM
     assert "reindex" in capsys.readouterr().err and not (tmp_path / "x.wacz").exists()
+
+
+def test_a_missing_optional_package_is_named_with_how_to_install_it() -> None:
+    with pytest.raises(MissingPackageError, match=r"needs the no-such-package package: pip install 'archiver\[share\]'"):
+        require("no_such_module_for_archiver", "no-such-package")
+    require("cdxj_indexer", "cdxj-indexer")  # installed: no error

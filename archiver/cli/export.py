@@ -9,7 +9,7 @@ from pathlib import Path
 
 from .. import exitcodes
 from ..catalog import CATALOG_NAME, Catalog, CatalogError
-from ..export import ExportError, catalog_pages, catalog_provenance, export_wacz
+from ..export import ExportError, MissingPackageError, catalog_pages, catalog_provenance, export_wacz
 from ._archive_arg import add_archive_argument
 
 PROVENANCE_NAME = "provenance.json"
@@ -50,6 +50,9 @@ def run(args: argparse.Namespace) -> int:
     except (ExportError, CatalogError) as exc:
         print(f"archiver export: error: {exc}", file=sys.stderr)
         return exitcodes.ARCHIVE_PROBLEM
+    except MissingPackageError as exc:
+        print(f"archiver export: error: {exc}", file=sys.stderr)
+        return exitcodes.FAILED_ITEMS
     except OSError as exc:
         print(f"archiver export: error: cannot write {args.wacz}: {exc.strerror}", file=sys.stderr)
         return exitcodes.FAILED_ITEMS

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from .. import exitcodes
-from ..export import ExportError, write_cdxj
+from ..export import ExportError, MissingPackageError, write_cdxj
 from ._archive_arg import add_archive_argument
 
 
@@ -40,6 +40,9 @@ def run(args: argparse.Namespace) -> int:
     except ExportError as exc:
         print(f"archiver index: error: {exc}", file=sys.stderr)
         return exitcodes.ARCHIVE_PROBLEM
+    except MissingPackageError as exc:
+        print(f"archiver index: error: {exc}", file=sys.stderr)
+        return exitcodes.FAILED_ITEMS
     except OSError as exc:
         print(f"archiver index: error: cannot write {args.output}: {exc.strerror}", file=sys.stderr)
         return exitcodes.FAILED_ITEMS

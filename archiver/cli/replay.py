@@ -8,7 +8,7 @@ import sys
 from types import FrameType
 
 from .. import exitcodes
-from ..export import ExportError
+from ..export import ExportError, MissingPackageError
 from ..replay import DEFAULT_PORT, ReplayError, ReplayServer
 from ._archive_arg import add_archive_argument
 
@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
     except ExportError as exc:
         print(f"archiver replay: error: {exc}", file=sys.stderr)
         return exitcodes.ARCHIVE_PROBLEM
-    except ReplayError as exc:
+    except (ReplayError, MissingPackageError) as exc:
         print(f"archiver replay: error: {exc}", file=sys.stderr)
         return exitcodes.FAILED_ITEMS
     except (KeyboardInterrupt, _Stop):
