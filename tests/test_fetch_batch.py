@@ -147,3 +147,23 @@ def test_a_run_of_urls_to_one_host_does_not_starve_the_others(hosts: list[Loopba
     assert [r.url for r in results] == urls and all(r.status == 200 for r in results)
     # Four workers would all be queued on the crowded host if URLs were taken in input order.
     assert other.requests[0].started < crowded.requests[2].started
+
+
+def test_robots_redirect_loop_counts_as_no_robots(hosts: list[LoopbackServer], tmp_path: Path) -> None:
+    from tests.servers import redirect
+
+    server = hosts[0]
+    server.route("/robots.txt", redirect("/robots2.txt"))
+    server.route("/robots2.txt", redirect("/robots.txt"))
+    server.route("/page", Reply(body=b"ok"))
+    result = run_batch([server.url("/page")], tmp_path, robots="obey")[0]
+    assert result.status == 200 and result.error is None
+
+
+def test_unreachable_robots_reports_the_sites_problem(tmp_path: Path) -> None:
+    # Nothing listens on this port any more: robots.txt cannot be fetched, nor can the pages.
+    with LoopbackServer("127.0.0.4") as closed:
+        url = closed.url("/page")
+    results = run_batch([url, url.replace("/page", "/other")], tmp_path, robots="obey", retries=0)
+    assert [r.error_kind for r in results] == ["connect", "connect"]
+    assert all("could not connect to 127.0.0.4" in (r.error or "") for r in results)

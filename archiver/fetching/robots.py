@@ -1,8 +1,9 @@
 """robots.txt rules (RFC 9309), fetched once per site and run, read with urllib.robotparser.
 
-A missing robots.txt (any 4xx) allows everything; a 5xx means the site is off-limits for now
-(RFC 9309 §2.3.1.4). When robots.txt itself cannot be fetched (no DNS, refused, timed out),
-that problem is reported for the page: the page lives on the same unreachable site.
+A missing robots.txt (any 4xx, or redirects that loop or lead nowhere allowed) allows
+everything; a 5xx means the site is off-limits for now (RFC 9309 §2.3.1). When the site cannot
+be reached at all (DNS, connection, time-out), that problem is reported for the page: the page
+lives on the same unreachable site.
 """
 
 from __future__ import annotations
@@ -16,6 +17,9 @@ import httpx
 
 from ..exchange import FetchResult
 from .problem import FetchProblem
+
+UNREACHABLE = frozenset({"dns", "connect", "timeout", "protocol"})
+"""Errors fetching robots.txt that mean the site itself cannot be reached."""
 
 ROBOTS_MAX_SIZE = 512 * 1024
 """RFC 9309 asks crawlers to read at least 500 KiB of a robots.txt."""
@@ -76,8 +80,10 @@ class RobotsRules:
         robots_url = f"{site}/robots.txt"
         result = await self._fetch(robots_url)
         try:
+            if result.error is not None and result.error_kind in UNREACHABLE:
+                return _Verdict(refusal=FetchProblem(result.error_kind, result.error))
             if result.error is not None:
-                return _Verdict(refusal=FetchProblem(result.error_kind or "robots", result.error))
+                return _Verdict()  # a redirect loop or a refused hop: no usable robots.txt
             final = result.exchanges[-1]
             if 400 <= final.status < 500 or 300 <= final.status < 400:
                 return _Verdict()  # no robots.txt (or an endless redirect): everything allowed
