@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import itertools
+import socket
 import ssl
 import time
 from collections.abc import Awaitable, Callable, Iterable
@@ -85,6 +86,9 @@ def _network_problem(exc: httpx.TransportError, url: httpx.URL, options: FetchOp
         # A certificate that fails verification will fail again: no retry.
         reason = getattr(tls, "verify_message", None) or getattr(tls, "reason", None) or str(tls)
         return FetchProblem("connect", f"TLS with {where} failed: {reason}")
+    if isinstance(exc, httpx.ConnectError) and _caused_by(exc, socket.gaierror):
+        # httpx resolved the name itself (the guard's lookup is skipped under allow_private).
+        return FetchProblem("dns", f"could not resolve host {url.host} ({exc})")
     if isinstance(exc, httpx.ConnectError):
         return FetchProblem("connect", f"could not connect to {where}: {exc or 'connection failed'}", True)
     if isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)):
@@ -94,9 +98,15 @@ def _network_problem(exc: httpx.TransportError, url: httpx.URL, options: FetchOp
 
 def _tls_error(exc: BaseException) -> ssl.SSLError | None:
     """The ssl error behind an httpx error, if TLS is what failed (httpx chains the cause)."""
+    found = _caused_by(exc, ssl.SSLError)
+    return found if isinstance(found, ssl.SSLError) else None
+
+
+def _caused_by(exc: BaseException, kind: type[BaseException]) -> BaseException | None:
+    """The first exception of ``kind`` in ``exc``'s chain of causes, or None."""
     seen: BaseException | None = exc
     while seen is not None:
-        if isinstance(seen, ssl.SSLError):
+        if isinstance(seen, kind):
             return seen
         seen = seen.__cause__ or seen.__context__
     return None
@@ -114,7 +124,7 @@ class Fetcher:
         self._client: httpx.AsyncClient | None = None
         self._gate = HostGate(self.options.per_host, self.options.host_delay)
         self._slots = asyncio.Semaphore(self.options.concurrency)
-        self._robots = RobotsRules(self.options.user_agent, self._fetch_robots_txt)
+        self._robots = RobotsRules(self.options.user_agent, self._fetch_robots_txt, self._crawl_delay)
 
     async def __aenter__(self) -> Fetcher:
         o = self.options
@@ -144,6 +154,10 @@ class Fetcher:
         write and ``discard``). ``attempts`` counts every request sent, retries and hops included.
         """
         return await self._run(url, self.options.max_size, check_robots=self.options.robots == "obey")
+
+    def _crawl_delay(self, host: str, seconds: float) -> None:
+        # Honoured up to the cap we give Retry-After: a site cannot stall a run for hours.
+        self._gate.slow_down(host, min(seconds, self.options.retry_after_cap))
 
     async def _fetch_robots_txt(self, url: str) -> FetchResult:
         return await self._run(url, ROBOTS_MAX_SIZE, check_robots=False)

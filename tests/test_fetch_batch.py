@@ -167,3 +167,14 @@ def test_unreachable_robots_reports_the_sites_problem(tmp_path: Path) -> None:
     results = run_batch([url, url.replace("/page", "/other")], tmp_path, robots="obey", retries=0)
     assert [r.error_kind for r in results] == ["connect", "connect"]
     assert all("could not connect to 127.0.0.4" in (r.error or "") for r in results)
+
+
+def test_robots_crawl_delay_is_honoured(hosts: list[LoopbackServer], tmp_path: Path) -> None:
+    server = hosts[0]
+    server.route("/robots.txt", Reply(body=b"User-agent: archiver\nCrawl-delay: 1\nDisallow: /no\n"))
+    server.route("/p", Reply(body=b"ok"))
+    results = run_batch([server.url(f"/p?n={n}") for n in range(3)], tmp_path, robots="obey", per_host=2)
+    assert [r.status for r in results] == [200, 200, 200]
+    starts = [request.started for request in server.requests]  # robots.txt, then the pages
+    assert len(starts) == 4
+    assert all(later - earlier >= 0.95 for earlier, later in zip(starts[1:], starts[2:]))

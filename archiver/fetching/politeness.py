@@ -17,6 +17,7 @@ class HostGate:
         self._delay = delay
         self._slots: dict[str, asyncio.Semaphore] = {}
         self._next_start: dict[str, float] = {}
+        self._delays: dict[str, float] = {}  # hosts that asked for more (robots.txt Crawl-delay)
 
     @asynccontextmanager
     async def slot(self, host: str) -> AsyncIterator[None]:
@@ -31,7 +32,7 @@ class HostGate:
                     break
                 # Re-check after sleeping: another slot holder may have started meanwhile.
                 await asyncio.sleep(wait)
-            self._next_start[host] = now + self._delay
+            self._next_start[host] = now + self._delays.get(host, self._delay)
             yield
 
     def defer(self, host: str, seconds: float) -> None:
@@ -39,3 +40,8 @@ class HostGate:
         host = host.lower()
         until = time.monotonic() + seconds
         self._next_start[host] = max(self._next_start.get(host, 0.0), until)
+
+    def slow_down(self, host: str, delay: float) -> None:
+        """Keep at least ``delay`` seconds between request starts to ``host`` from now on."""
+        host = host.lower()
+        self._delays[host] = max(self._delay, delay)

@@ -52,12 +52,19 @@ class RobotsRules:
     """Checks URLs against their site's robots.txt, fetching each site's file once.
 
     ``fetch`` fetches a robots.txt URL (following redirects, without a robots check of its own)
-    and returns its FetchResult; the spooled bodies are discarded here.
+    and returns its FetchResult; the spooled bodies are discarded here. ``on_crawl_delay`` is
+    told (host, seconds) when a robots.txt sets a Crawl-delay for us.
     """
 
-    def __init__(self, user_agent: str, fetch: Callable[[str], Awaitable[FetchResult]]) -> None:
+    def __init__(
+        self,
+        user_agent: str,
+        fetch: Callable[[str], Awaitable[FetchResult]],
+        on_crawl_delay: Callable[[str, float], None],
+    ) -> None:
         self._user_agent = user_agent
         self._fetch = fetch
+        self._on_crawl_delay = on_crawl_delay
         self._sites: dict[str, asyncio.Task[_Verdict]] = {}
 
     async def check(self, url: httpx.URL) -> None:
@@ -66,7 +73,7 @@ class RobotsRules:
         site = f"{url.scheme}://{url.netloc.decode('ascii')}"
         if site not in self._sites:
             # One task per site, shared: concurrent fetches to a site wait for the same answer.
-            self._sites[site] = asyncio.ensure_future(self._load(site))
+            self._sites[site] = asyncio.ensure_future(self._load(site, url.host))
         verdict = await asyncio.shield(self._sites[site])
         if verdict.refusal is not None:
             raise verdict.refusal
@@ -76,7 +83,7 @@ class RobotsRules:
                 f"robots.txt of {site} disallows {url}; pass --robots ignore to fetch it anyway",
             )
 
-    async def _load(self, site: str) -> _Verdict:
+    async def _load(self, site: str, host: str) -> _Verdict:
         robots_url = f"{site}/robots.txt"
         result = await self._fetch(robots_url)
         try:
@@ -102,6 +109,9 @@ class RobotsRules:
             parser = RobotFileParser(robots_url)
             parser.parse(text.splitlines())
             parser.modified()  # can_fetch() answers False for a parser never marked as read
+            delay = parser.crawl_delay(self._user_agent)
+            if delay:
+                self._on_crawl_delay(host, float(delay))
             return _Verdict(parser=parser)
         finally:
             for exchange in result.exchanges:
