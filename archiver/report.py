@@ -169,7 +169,10 @@ def _row(
     folder: Path, url: str, captures: Sequence[Capture], rotted: bool, first_rotted: datetime | None,
     mentions: Sequence[Mention], replay_port: int,
 ) -> LinkRow:
-    latest = captures[-1]
+    # The status is the page's own: a copy found in another web archive (a newer outcome
+    # than these four) is counted as a capture but does not speak for the live page.
+    own = [capture for capture in captures if capture.outcome in (OK, HTTP_ERROR, FAILED, REVISIT)]
+    latest = own[-1] if own else captures[-1]
     where = latest.location
     return LinkRow(
         url=url,

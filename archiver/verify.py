@@ -31,7 +31,6 @@ _CHUNK = 1 << 16
 _HEAD_LIMIT = 1 << 20
 _GZIP_MAGIC = b"\x1f\x8b\x08"
 _TRAILER = b"\r\n\r\n"
-_CATALOG = CATALOG_NAME
 
 
 @dataclass(frozen=True)
@@ -107,10 +106,10 @@ def verify_archive(directory: str | os.PathLike[str]) -> VerifyResult:
                 result.records += 1
                 found[(item.filename, item.offset)] = item
     result.problems.extend(_check_revisits(found))
-    if (folder / _CATALOG).is_file():
+    if (folder / CATALOG_NAME).is_file():
         _check_catalog(folder, found, result)
     else:
-        result.problems.append(Problem(_CATALOG, None, "no catalog: 'archiver reindex' rebuilds it from the WARC files"))
+        result.problems.append(Problem(CATALOG_NAME, None, "no catalog: 'archiver reindex' rebuilds it from the WARC files"))
     return result
 
 
@@ -211,7 +210,8 @@ class _RecordCheck:
             end = self.head.find(b"\r\n\r\n")
             if end < 0:
                 if len(self.head) > _HEAD_LIMIT:
-                    raise zlib.error("no WARC header end within 1 MiB")
+                    self.problems.append("no end of the WARC header within 1 MiB")
+                    self.fields = {}  # unreadable: the rest of the member is skipped
                 return
             data = bytes(self.head[end + 4:])
             self._start(bytes(self.head[: end + 2]))
@@ -351,11 +351,11 @@ def _check_revisits(found: dict[tuple[str, int], FoundRecord]) -> Iterator[Probl
 
 def _check_catalog(folder: Path, found: dict[tuple[str, int], FoundRecord], result: VerifyResult) -> None:
     try:
-        with Catalog(folder / _CATALOG) as catalog:
+        with Catalog(folder / CATALOG_NAME) as catalog:
             captures = catalog.captures()
             sources = catalog.sources()
     except Exception as exc:  # CatalogError or sqlite3 errors: the catalog cannot be read
-        result.problems.append(Problem(_CATALOG, None, f"cannot read the catalog: {exc}"))
+        result.problems.append(Problem(CATALOG_NAME, None, f"cannot read the catalog: {exc}"))
         return
     known: set[str] = set()
     hops: set[tuple[int, str]] = set()
@@ -387,7 +387,7 @@ def _check_row(found: dict[tuple[str, int], FoundRecord], where: Location, wante
                url: str | None, what: str) -> Iterator[Problem]:
     record = found.get((where.filename, where.offset))
     if record is None:
-        yield Problem(_CATALOG, None, f"{what}: no whole record at {where.filename} offset {where.offset}")
+        yield Problem(CATALOG_NAME, None, f"{what}: no whole record at {where.filename} offset {where.offset}")
         return
     if record.record_id != where.record_id:
         yield Problem(where.filename, where.offset,
