@@ -23,6 +23,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from .rot import rot_reason
+
 CATALOG_NAME = "catalog.sqlite"
 SCHEMA_VERSION = 1
 
@@ -35,7 +37,10 @@ FAILED = "failed"
 REVISIT = "revisit"
 """A final response below 400 with the same payload as an earlier capture, stored as a revisit
 record pointing at it (a repeated error page stays ``http-error``, with ``revisit_of`` set)."""
-OUTCOMES = (OK, HTTP_ERROR, FAILED, REVISIT)
+THIRD_PARTY = "third-party"
+"""A copy fetched from another web archive (a Wayback memento) because the page itself was gone
+or never archived; its provenance record says whose capture it is and of when."""
+OUTCOMES = (OK, HTTP_ERROR, FAILED, REVISIT, THIRD_PARTY)
 
 ALIVE = "alive"
 ROTTED = "rotted"
@@ -296,6 +301,7 @@ class Catalog:
             ).fetchone():
                 return capture
             link_id = self._link_id(capture.url, capture.time)
+            reference = self._rot_reference(link_id)
             capture = replace(capture, changed=self._changed(link_id, capture))
             self._db.execute(
                 "INSERT INTO captures (link_id, run_id, time, outcome, status, final_url,"
@@ -315,7 +321,7 @@ class Catalog:
                     (link_id, occ.source, occ.line, occ.column, int(occ.wrapped), occ.written,
                      occ.anchor, json.dumps(dict(occ.chain), sort_keys=True)),
                 )
-            self._update_state(link_id, capture)
+            self._update_state(link_id, capture, reference)
         return capture
 
     def save_run(self, run: Run) -> None:
@@ -434,17 +440,32 @@ class Catalog:
         return int(cursor.lastrowid or 0)
 
     def _changed(self, link_id: int, capture: Capture) -> bool | None:
-        if capture.payload_digest is None:
+        if capture.payload_digest is None or capture.outcome == THIRD_PARTY:
             return None
         row = self._db.execute(
             "SELECT payload_digest FROM captures WHERE link_id = ? AND payload_digest IS NOT NULL"
-            " ORDER BY time DESC, id DESC LIMIT 1", (link_id,),
+            " AND outcome != ? ORDER BY time DESC, id DESC LIMIT 1", (link_id, THIRD_PARTY),
         ).fetchone()
         return None if row is None else row["payload_digest"] != capture.payload_digest
 
-    def _update_state(self, link_id: int, capture: Capture) -> None:
-        if capture.outcome in (OK, REVISIT):
-            self._db.execute("UPDATE links SET state = ?, first_rotted = NULL WHERE id = ?", (ALIVE, link_id))
+    def _rot_reference(self, link_id: int) -> str | None:
+        """Where the link led when first archived fine: redirects are judged against it."""
+        row = self._db.execute(
+            "SELECT final_url FROM captures WHERE link_id = ? AND outcome IN (?, ?)"
+            " ORDER BY time, id LIMIT 1", (link_id, OK, REVISIT),
+        ).fetchone()
+        return row["final_url"] if row else None
+
+    def _update_state(self, link_id: int, capture: Capture, reference: str | None) -> None:
+        # See archiver.rot: gone (404/410, DNS, redirected away) rots a link, a good answer
+        # revives it, and a passing failure (timeout, 5xx, ...) or another archive's copy
+        # leaves the verdict as it was.
+        if capture.outcome == THIRD_PARTY:
+            return
+        if rot_reason(capture.status, capture.error_kind, reference, capture.final_url) is None:
+            if capture.outcome in (OK, REVISIT):
+                self._db.execute("UPDATE links SET state = ?, first_rotted = NULL WHERE id = ?",
+                                 (ALIVE, link_id))
         else:
             self._db.execute(
                 "UPDATE links SET state = ?, first_rotted = COALESCE(first_rotted, ?) WHERE id = ?",

@@ -120,6 +120,7 @@ class RunReport:
 
 
 ProgressHook = Callable[[LinkResult], None]
+AfterHook = Callable[[Catalog, WarcWriter, "RunReport"], None]
 
 
 def run(
@@ -154,8 +155,13 @@ def capture_links(
     problems: Sequence[SourceProblem] = (),
     on_start: Callable[[int], None] | None = None,
     on_result: ProgressHook | None = None,
+    after: AfterHook | None = None,
 ) -> RunReport:
-    """The fetch-and-store half of ``run``, over links already found (``refresh`` uses it too)."""
+    """The fetch-and-store half of ``run``, over links already found (``refresh`` uses it too).
+
+    ``after`` runs under the lock with the open catalog and WARC writer once the fetching
+    ended without interruption (``refresh`` archives its Wayback fallbacks there).
+    """
     archive = Path(archive)
     report = RunReport(run_id=str(uuid.uuid4()), archive=archive, problems=list(problems))
     spool = archive / SPOOL_NAME
@@ -169,7 +175,7 @@ def capture_links(
                 archive, max_file_size=options.max_file_size, info=_warcinfo(options)
             ) as writer:
                 _capture(catalog, writer, report, list(links), list(sources), options,
-                         fetch_options, on_start, on_result)
+                         fetch_options, on_start, on_result, after)
             report.files = writer.files
         finally:
             shutil.rmtree(spool, ignore_errors=True)
@@ -186,6 +192,7 @@ def _capture(
     fetch_options: FetchOptions,
     on_start: Callable[[int], None] | None,
     on_result: ProgressHook | None,
+    after: AfterHook | None,
 ) -> None:
     run_record = Run(report.run_id, datetime.now(timezone.utc), options=options.describe())
     store_run(writer, catalog, run_record)
@@ -227,13 +234,15 @@ def _capture(
         record(LinkResult.from_capture(capture))
 
     try:
-        report.interrupted = _fetch_until_signalled(list(to_fetch), fetch_options, store)
+        report.interrupted = fetch_until_signalled(list(to_fetch), fetch_options, store)
+        if after is not None and not report.interrupted:
+            after(catalog, writer, report)
     finally:
         ended = replace(run_record, ended=datetime.now(timezone.utc), counts=report.counts())
         store_run(writer, catalog, ended)
 
 
-def _fetch_until_signalled(
+def fetch_until_signalled(
     urls: list[str], options: FetchOptions, store: Callable[[FetchResult], None]
 ) -> bool:
     """Fetch ``urls``, storing each result as it completes; True if a signal stopped it early.
@@ -298,5 +307,5 @@ def _compact(value: Any) -> str:
 
 __all__ = [
     "DONE_OUTCOMES", "FAILED", "HTTP_ERROR", "NOT_FETCHED", "RELATIVE", "SKIPPED", "LinkResult", "RunOptions",
-    "RunReport", "capture_links", "run",
+    "RunReport", "capture_links", "fetch_until_signalled", "run",
 ]

@@ -10,13 +10,14 @@ row holds, which is what makes ``rebuild_catalog`` exact.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timezone
+from typing import Any
 
 from .catalog import (
-    FAILED, HTTP_ERROR, OK, REVISIT, Capture, Catalog, Location, OccurrenceEntry, Run, SourceEntry,
-    capture_payload, run_payload, source_payload,
+    FAILED, HTTP_ERROR, OK, REVISIT, THIRD_PARTY, Capture, Catalog, Location, OccurrenceEntry, Run,
+    SourceEntry, capture_payload, run_payload, source_payload,
 )
 from .exchange import FetchResult
 from .warc import RecordRef, WarcWriter
@@ -61,19 +62,22 @@ def store_fetch(
     *,
     run_id: str | None = None,
     revisits: bool = True,
+    third_party: Mapping[str, Any] | None = None,
 ) -> Capture:
     """Archive every hop of ``result`` and record the capture of link ``url``; return it.
 
     With ``revisits``, a final response whose payload equals an earlier full capture of the
     same link is written as an identical-payload-digest revisit of it. Body files are left in
-    place (``Exchange.discard`` is the caller's).
+    place (``Exchange.discard`` is the caller's). ``third_party`` marks a copy fetched from
+    another web archive: stored in full as outcome ``third-party`` (it never changes the link's
+    rot state), and the mapping (whose capture, of when) is added to the provenance record.
     """
     last_response: RecordRef | None = None
     revisit_of: str | None = None
     final = result.final
     for ex in result.exchanges:
         original = None
-        if revisits and ex is final and not ex.truncated:
+        if revisits and third_party is None and ex is final and not ex.truncated:
             original = catalog.original_for(url, payload_digest(ex))
         if original is not None:
             _, last_response = writer.write_revisit(ex, original)
@@ -81,7 +85,9 @@ def store_fetch(
         else:
             _, last_response = writer.write_exchange(ex)
     status = result.status
-    if result.error is not None:
+    if third_party is not None:
+        outcome = THIRD_PARTY  # whatever it answered, it says nothing about the live page
+    elif result.error is not None:
         outcome = FAILED
     elif status is not None and status >= 400:
         outcome = HTTP_ERROR  # an error page stays an error even when stored as a revisit
@@ -102,7 +108,7 @@ def store_fetch(
         run_id=run_id,
     )
     meta = writer.write_metadata(
-        url, capture_payload(capture, occurrences),
+        url, {**capture_payload(capture, occurrences), **(third_party or {})},
         refers_to=last_response.record_id if last_response else None,
     )
     writer.sync()

@@ -1,0 +1,75 @@
+"""``archiver history URL``: every capture of one link, with changes and link rot."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from rich.console import Console
+from rich.table import Table
+
+from .. import exitcodes
+from ..catalog import CatalogError
+from ..history import HistoryEntry, LinkHistory, link_history
+from ._archive_arg import add_archive_argument
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "history",
+        help="show every capture of one URL: outcome, status, changes, rot, third-party copies",
+        description="The outcome of one link over time: each capture (run or refresh) with its "
+        "time, outcome (ok, revisit, http-error, failed, third-party), status, where it ended "
+        "up, whether the content changed since the previous capture, and whether it showed the "
+        "page gone (404/410, no DNS, redirected to an unrelated page).",
+        epilog="Exit status: 0 when shown; 1 when the archive has no capture of URL; 4 when the "
+        "folder holds no catalog.",
+    )
+    parser.add_argument("url", metavar="URL", help="the original URL (as archived or in any spelling)")
+    add_archive_argument(parser)
+    parser.add_argument("--json", action="store_true", help="print the history as one JSON object")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        history = link_history(args.archive, args.url)
+    except CatalogError as exc:
+        print(f"archiver history: {exc}", file=sys.stderr)
+        return exitcodes.ARCHIVE_PROBLEM
+    if history is None:
+        print(f"archiver history: no capture of {args.url} in {args.archive}", file=sys.stderr)
+        return exitcodes.FAILED_ITEMS
+    if args.json:
+        print(json.dumps(history.to_json(), ensure_ascii=False, indent=2))
+    else:
+        _print_table(history, Console(highlight=False))
+    return exitcodes.OK
+
+
+def _print_table(history: LinkHistory, console: Console) -> None:
+    state = history.state
+    since = f" since {state.first_rotted.isoformat(timespec='seconds')}" if state.first_rotted else ""
+    table = Table(title=f"{state.url}\n{state.state}{since}, first seen "
+                  f"{state.first_seen.isoformat(timespec='seconds')}")
+    for column in ("time", "outcome", "status", "changed", "final URL", "note"):
+        table.add_column(column, overflow="fold")
+    for entry in history.entries:
+        capture = entry.capture
+        final = capture.final_url if capture.final_url != capture.url else ""
+        table.add_row(capture.time.isoformat(timespec="seconds"), capture.outcome,
+                      "" if capture.status is None else str(capture.status),
+                      {None: "", True: "yes", False: "no"}[capture.changed], final or "", _note(entry))
+    console.print(table)
+
+
+def _note(entry: HistoryEntry) -> str:
+    capture = entry.capture
+    if entry.rot:
+        return f"rot: {entry.rot}"
+    if capture.error:
+        return capture.error
+    if capture.revisit_of:
+        return f"same content as {capture.revisit_of}"
+    return ""
