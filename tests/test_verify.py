@@ -129,3 +129,17 @@ def test_left_open_file_is_named_and_text_output_lists_problems(archive: Path, c
 def test_missing_archive_folder(tmp_path: Path, capsys) -> None:
     assert main(["verify", "--archive", str(tmp_path / "nope")]) == exitcodes.ARCHIVE_PROBLEM
     assert "no such archive folder" in capsys.readouterr().err
+
+
+def test_lost_warc_file_is_found_through_the_rows_and_revisits_that_need_it(
+    archive: Path, built: BuiltArchive, capsys
+) -> None:
+    first, second = warc_files(archive)
+    first.unlink()
+    code, result = verify(archive, capsys)
+    assert code == exitcodes.ARCHIVE_PROBLEM
+    revisits = [s.ref for s in iter_records(second) if s.ref.record_type == "revisit"]
+    assert revisits
+    for ref in revisits:  # each unchanged page's revisit points at an original in the lost file
+        assert any("which is in no WARC file" in p for p in problems_at(result, second.name, ref.offset))
+    assert any(f"no whole record at {first.name}" in p for p in problems_at(result, CATALOG_NAME, None))
