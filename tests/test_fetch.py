@@ -339,3 +339,11 @@ def test_untrusted_certificate_is_a_clear_error_not_retried(self_signed: ssl.SSL
     assert result.error_kind == "connect" and result.attempts == 1
     assert "TLS with 127.0.0.1" in (result.error or "") and "certificate" in (result.error or "")
     assert server.requests == []
+
+
+def test_refused_connection_is_retried_then_reported(tmp_path: Path) -> None:
+    with LoopbackServer() as gone:
+        url = gone.url("/page")  # nothing listens there once the server has stopped
+    result = fetch(url, tmp_path, retries=2)
+    assert result.error_kind == "connect" and result.attempts == 3 and result.exchanges == []
+    assert (result.error or "").startswith(f"could not connect to 127.0.0.1:{url.split(':')[2].split('/')[0]}")
