@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from .catalog import CATALOG_NAME, FAILED, HTTP_ERROR, OK, REVISIT, ROTTED, Capture, Catalog, Location
+from .catalog import CATALOG_NAME, FAILED, HTTP_ERROR, OK, REVISIT, ROTTED, Capture, Catalog, LinkState, Location
 from .redact import redact_text, redact_value
 from .replay import DEFAULT_PORT, replay_url
 
@@ -150,13 +150,11 @@ def build_report(
     placed: set[str] = set()
     for (source, url), found in mentions.items():
         if history.get(url):
-            by_source[source].append(_row(folder, url, history[url], states[url].state == ROTTED,
-                                          states[url].first_rotted, found, replay_port))
+            by_source[source].append(_row(folder, history[url], states[url], found, replay_port))
             placed.add(url)
     for url, captures in history.items():
         if url not in placed:
-            by_source[NO_SOURCE].append(_row(folder, url, captures, states[url].state == ROTTED,
-                                             states[url].first_rotted, [], replay_port))
+            by_source[NO_SOURCE].append(_row(folder, captures, states[url], [], replay_port))
     sections = tuple(
         SourceSection(_shown(source, redact), tuple(sorted(
             (_redacted(row) if redact else row for row in rows), key=lambda row: row.url)))
@@ -166,8 +164,7 @@ def build_report(
 
 
 def _row(
-    folder: Path, url: str, captures: Sequence[Capture], rotted: bool, first_rotted: datetime | None,
-    mentions: Sequence[Mention], replay_port: int,
+    folder: Path, captures: Sequence[Capture], state: LinkState, mentions: Sequence[Mention], replay_port: int
 ) -> LinkRow:
     # The status is the page's own: a copy found in another web archive (a newer outcome
     # than these four) is counted as a capture but does not speak for the live page.
@@ -175,15 +172,15 @@ def _row(
     latest = own[-1] if own else captures[-1]
     where = latest.location
     return LinkRow(
-        url=url,
+        url=state.url,
         status=_status_word(latest),
         http_status=latest.status,
         outcome=latest.outcome,
         last_capture=latest.time,
         captures=len(captures),
         changes=sum(1 for capture in captures if capture.changed),
-        rotted=rotted,
-        first_rotted=first_rotted,
+        rotted=state.state == ROTTED,
+        first_rotted=state.first_rotted,
         final_url=latest.final_url,
         redirects=latest.redirects,
         error=latest.error,
