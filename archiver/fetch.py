@@ -328,7 +328,7 @@ def _interleave_by_host(items: list[tuple[int, str]]) -> list[tuple[int, str]]:
     by_host: dict[str, list[tuple[int, str]]] = {}
     for item in items:
         try:
-            host = urlsplit(item[1]).hostname or ""
+            host = (urlsplit(item[1]).hostname or "") if isinstance(item[1], str) else ""
         except ValueError:
             host = ""  # unparsable: it fails fast anyway
         by_host.setdefault(host, []).append(item)
