@@ -30,6 +30,9 @@ Content-Length is added unless the reply is chunked, streamed, or already sets i
 (path and query), ``path``, ``headers`` (lower-case names), ``started`` and ``finished``
 (``time.monotonic()`` when the head arrived and when the answer was fully written, or None).
 ``max_overlap(requests)`` is the largest number of those requests being served at one instant.
+``http_date(seconds)`` makes an HTTP date that far ahead (for Retry-After). ``server.pause(s)``
+sleeps up to ``s`` seconds, less if the server stops (for slow ``stream`` generators);
+``server.stop()`` stops it early (a URL on a stopped server refuses connections).
 """
 
 from __future__ import annotations
@@ -249,6 +252,10 @@ class LoopbackServer:
                     sock.shutdown(socket.SHUT_RDWR)
                 except OSError:
                     pass
+
+    def pause(self, seconds: float) -> None:
+        """Sleep ``seconds``, or until the server stops, whichever comes first."""
+        self._stopping.wait(seconds)
 
     def url(self, path: str = "/") -> str:
         """The absolute URL of ``path`` on this server."""

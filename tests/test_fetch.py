@@ -189,7 +189,7 @@ def test_endless_body_is_cut_by_the_fetch_time_limit(server: LoopbackServer, tmp
     def trickle() -> Iterator[bytes]:
         while True:
             yield b"z" * 100
-            server._stopping.wait(0.05)
+            server.pause(0.05)
 
     server.route("/trickle", Reply(stream=trickle))
     result = fetch(server.url("/trickle"), tmp_path, timeout=0.6)
