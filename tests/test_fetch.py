@@ -13,6 +13,8 @@ from datetime import timezone
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from archiver.exchange import FetchResult
 from archiver.fetch import FetchOptions, Fetcher
@@ -347,3 +349,22 @@ def test_refused_connection_is_retried_then_reported(tmp_path: Path) -> None:
     result = fetch(url, tmp_path, retries=2)
     assert result.error_kind == "connect" and result.attempts == 3 and result.exchanges == []
     assert (result.error or "").startswith(f"could not connect to 127.0.0.1:{url.split(':')[2].split('/')[0]}")
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    content=st.binary(max_size=5000),
+    chunked=st.one_of(st.none(), st.integers(min_value=1, max_value=2000)),
+    max_size=st.integers(min_value=1, max_value=6000),
+)
+def test_stored_body_is_the_sent_body_cut_at_max_size(
+    server: LoopbackServer, tmp_path: Path, content: bytes, chunked: int | None, max_size: int
+) -> None:
+    server.route("/any", Reply(body=content, chunked=chunked))
+    result = fetch(server.url("/any"), tmp_path, max_size=max_size)
+    exchange = result.final
+    assert exchange is not None
+    assert exchange.body_path.read_bytes() == content[:max_size]
+    assert exchange.body_length == min(len(content), max_size)
+    assert exchange.truncated == ("length" if len(content) > max_size else None)
+    exchange.discard()
