@@ -13,6 +13,7 @@ from .. import exitcodes
 from ..catalog import CatalogError
 from ..history import HistoryEntry, LinkHistory, link_history
 from ._archive_arg import add_archive_argument
+from ._output import is_terminal
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -43,25 +44,43 @@ def run(args: argparse.Namespace) -> int:
         return exitcodes.FAILED_ITEMS
     if args.json:
         print(json.dumps(history.to_json(), ensure_ascii=False, indent=2))
-    else:
+    elif is_terminal():
         _print_table(history, Console(highlight=False))
+    else:
+        print(_title(history).replace("\n", ": "))
+        for row in _rows(history):
+            print("\t".join(row))
     return exitcodes.OK
 
 
+COLUMNS = ("time", "outcome", "status", "changed", "final URL", "note")
+
+
 def _print_table(history: LinkHistory, console: Console) -> None:
+    table = Table(title=_title(history))
+    for column in COLUMNS:
+        table.add_column(column, overflow="fold")
+    for row in _rows(history):
+        table.add_row(*row)
+    console.print(table)
+
+
+def _title(history: LinkHistory) -> str:
     state = history.state
     since = f" since {state.first_rotted.isoformat(timespec='seconds')}" if state.first_rotted else ""
-    table = Table(title=f"{state.url}\n{state.state}{since}, first seen "
-                  f"{state.first_seen.isoformat(timespec='seconds')}")
-    for column in ("time", "outcome", "status", "changed", "final URL", "note"):
-        table.add_column(column, overflow="fold")
+    return f"{state.url}\n{state.state}{since}, first seen {state.first_seen.isoformat(timespec='seconds')}"
+
+
+def _rows(history: LinkHistory) -> list[tuple[str, ...]]:
+    """One row of COLUMNS per capture, oldest first."""
+    rows = []
     for entry in history.entries:
         capture = entry.capture
-        final = capture.final_url if capture.final_url != capture.url else ""
-        table.add_row(capture.time.isoformat(timespec="seconds"), capture.outcome,
-                      "" if capture.status is None else str(capture.status),
-                      {None: "", True: "yes", False: "no"}[capture.changed], final or "", _note(entry))
-    console.print(table)
+        final = capture.final_url if capture.final_url != capture.url else None
+        rows.append((capture.time.isoformat(timespec="seconds"), capture.outcome,
+                     "" if capture.status is None else str(capture.status),
+                     {None: "", True: "yes", False: "no"}[capture.changed], final or "", _note(entry)))
+    return rows
 
 
 def _note(entry: HistoryEntry) -> str:
