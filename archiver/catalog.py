@@ -192,8 +192,9 @@ class Capture:
 
 @dataclass(frozen=True)
 class LinkState:
-    """A link's rot state: ``alive`` or ``rotted`` after its newest capture; ``first_rotted`` is
-    the first capture of the current failing streak (None while alive)."""
+    """A link's rot state: ``rotted`` once a capture shows the page gone (``archiver.rot``), ``alive``
+    again after a good answer; passing failures change nothing. ``first_rotted`` is the time of
+    the first capture of the current rotted streak (None while alive)."""
 
     url: str
     first_seen: datetime
