@@ -144,22 +144,24 @@ def refresh(
     with Catalog.open(folder) as catalog:
         urls = select_urls(catalog.latest_captures(), now=now or datetime.now(timezone.utc),
                            older_than=options.older_than, only=options.only)
-    report = RefreshReport(run=RunReport(run_id="", archive=folder), selected=len(urls))
+    rotted: list[LinkState] = []
+    fallbacks: list[FallbackResult] = []
 
     def after(catalog: Catalog, writer: WarcWriter, run: RunReport) -> None:
         states = {state.url: state for state in catalog.links()}
-        report.rotted = [states[url] for url in urls if states[url].state == ROTTED]
+        rotted.extend(states[url] for url in urls if states[url].state == ROTTED)
         if options.fallback_endpoint is None:
             return
         wanted = _fallback_candidates(catalog, [states[url] for url in urls])
-        report.fallbacks, run.interrupted = archive_fallbacks(
+        found, run.interrupted = archive_fallbacks(
             catalog, writer, wanted, replace(options.run.fetch, spool_dir=folder / SPOOL_NAME),
             endpoint=options.fallback_endpoint, run_id=run.run_id, on_result=on_fallback)
+        fallbacks.extend(found)
 
     run_options = replace(options.run, refetch=True)  # every selected link is fetched again
-    report.run = capture_links(folder, (Link(url) for url in urls), run_options,
-                               on_start=on_start, on_result=on_result, after=after)
-    return report
+    report = capture_links(folder, (Link(url) for url in urls), run_options,
+                           on_start=on_start, on_result=on_result, after=after)
+    return RefreshReport(report, len(urls), rotted, fallbacks)
 
 
 def _fallback_candidates(catalog: Catalog, states: Sequence[LinkState]) -> list[tuple[str, datetime]]:
