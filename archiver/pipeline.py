@@ -263,11 +263,12 @@ def fetch_until_signalled(
             stopped.append(True)
             task.cancel()
 
-        installed = []
+        installed = {}
         for signum in (signal.SIGINT, signal.SIGTERM):
             try:
+                previous = signal.getsignal(signum)
                 loop.add_signal_handler(signum, stop)
-                installed.append(signum)
+                installed[signum] = previous
             except (NotImplementedError, RuntimeError, ValueError):
                 pass  # not the main thread (a library caller's worker): no signal handling
         try:
@@ -276,8 +277,10 @@ def fetch_until_signalled(
             if not stopped:
                 raise
         finally:
-            for signum in installed:
-                loop.remove_signal_handler(signum)
+            for signum, previous in installed.items():
+                loop.remove_signal_handler(signum)  # this resets to the default handler...
+                # ...so give back the caller's (refresh --every); None: set outside Python
+                signal.signal(signum, signal.SIG_DFL if previous is None else previous)
         return bool(stopped)
 
     return asyncio.run(main())

@@ -195,14 +195,12 @@ def run_periodically(round_: Callable[[], bool], every: timedelta,
     def on_signal(signum: int, frame: FrameType | None) -> None:
         stop.append(signum)
 
-    previous = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+    previous = {signum: signal.signal(signum, on_signal) for signum in (signal.SIGINT, signal.SIGTERM)}
     try:
         while True:
-            _install(on_signal)
             started = time.monotonic()
-            if stop or round_():
+            if round_():
                 return
-            _install(on_signal)  # asyncio.run resets the handlers it borrowed to the defaults
             wake = started + every.total_seconds()
             while not stop and (left := wake - time.monotonic()) > 0:
                 sleep(min(left, 1.0))  # short naps: a signal handler cannot end a long sleep
@@ -210,12 +208,7 @@ def run_periodically(round_: Callable[[], bool], every: timedelta,
                 return
     finally:
         for signum, handler in previous.items():
-            signal.signal(signum, handler)
-
-
-def _install(handler: Callable[[int, FrameType | None], None]) -> None:
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, handler)
+            signal.signal(signum, signal.SIG_DFL if handler is None else handler)  # None: set outside Python
 
 
 __all__ = [
