@@ -11,6 +11,7 @@ import sys
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 from warcio.archiveiterator import ArchiveIterator
@@ -19,6 +20,7 @@ from archiver import exitcodes
 from archiver.catalog import ALIVE, FAILED, HTTP_ERROR, OK, REVISIT, ROTTED, Catalog
 from archiver.exchange import FetchResult
 from archiver.fetch import FetchOptions
+from archiver.lock import ArchiveLock
 from archiver.pipeline import RunOptions, run
 from archiver.refresh import RefreshOptions, refresh
 from archiver.store import store_fetch
@@ -227,11 +229,11 @@ def test_cli_refresh_json_and_bad_durations(tmp_path, site):
 # -- processes: locking, kills, periodic rounds --------------------------------------------------
 
 
-def start_refresh(archive: Path, *extra: str) -> subprocess.Popen[str]:
+def start_refresh(archive: Path, *extra: str, stderr: Any = subprocess.PIPE) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [str(BIN / "archiver"), "refresh", "--archive", str(archive), *FAST_ARGS, "--timeout", "60",
          "--concurrency", "1", "--json", *extra],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE, stderr=stderr, text=True,
     )
 
 
@@ -316,3 +318,20 @@ def test_every_runs_rounds_until_sigterm(tmp_path, site):
     assert len({r["run_id"] for r in rounds}) == len(rounds)
     assert not list(archive.glob("*.open"))
     warcio_check(archive)
+
+
+def test_every_skips_a_round_that_finds_the_archive_locked_and_carries_on(tmp_path, site):
+    archive = archive_of(tmp_path, [site.url("/same")])
+    log = tmp_path / "stderr.txt"
+    with ArchiveLock(archive), log.open("w") as errors:
+        proc = start_refresh(archive, "--every", "1", stderr=errors)
+        wait_for(lambda: "skipping this round" in log.read_text() or proc.poll() is not None)
+        assert proc.poll() is None  # a locked round is skipped, not the end
+    wait_for(lambda: len(site.requests_to("/same")) >= 2)  # a round once the lock was free
+
+    proc.send_signal(signal.SIGTERM)
+    out, _ = proc.communicate(timeout=30)
+
+    assert proc.returncode == exitcodes.INTERRUPTED, log.read_text()
+    assert "in use by pid" in log.read_text()
+    assert json.loads(out.splitlines()[0])["counts"] == {REVISIT: 1}
