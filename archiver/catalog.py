@@ -240,6 +240,7 @@ class Catalog:
         for a rebuild into a scratch file that is fsynced once at the end."""
         self.path = Path(path)
         try:
+            self._depth = 0
             self._db = sqlite3.connect(self.path, isolation_level=None)
         except sqlite3.Error as exc:
             raise CatalogError(f"{self.path}: cannot open the catalog: {exc}") from None
@@ -429,7 +430,12 @@ class Catalog:
             raise CatalogError(f"{self.path}: schema {row['value']} is newer than this archiver's")
 
     def _transaction(self) -> _Transaction:
-        return _Transaction(self._db)
+        return _Transaction(self)
+
+    def batch(self) -> _Transaction:
+        """A context in which every write joins one transaction: one commit (and one fsync) for
+        a group of captures. Use only for rows whose WARC records are already on disk."""
+        return _Transaction(self)
 
     def _link_id(self, url: str, seen: datetime) -> int:
         row = self._db.execute("SELECT id FROM links WHERE url = ?", (url,)).fetchone()
@@ -475,17 +481,24 @@ class Catalog:
 
 
 class _Transaction:
-    """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any error (the connection is in autocommit)."""
+    """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any error (the connection is in autocommit).
 
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self._db = db
+    Nested uses join the outermost transaction, so ``Catalog.batch`` can group many writes.
+    """
+
+    def __init__(self, catalog: Catalog) -> None:
+        self._catalog = catalog
 
     def __enter__(self) -> None:
-        self._db.execute("BEGIN IMMEDIATE")
+        if self._catalog._depth == 0:
+            self._catalog._db.execute("BEGIN IMMEDIATE")
+        self._catalog._depth += 1
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  traceback: TracebackType | None) -> None:
-        self._db.execute("ROLLBACK" if exc_type else "COMMIT")
+        self._catalog._depth -= 1
+        if self._catalog._depth == 0:
+            self._catalog._db.execute("ROLLBACK" if exc_type else "COMMIT")
 
 
 _CAPTURES = "SELECT l.url, c.* FROM captures c JOIN links l ON l.id = c.link_id"

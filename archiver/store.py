@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Any
 
@@ -53,6 +53,14 @@ def store_source(
     return entry
 
 
+@dataclass(frozen=True)
+class PendingCapture:
+    """A capture whose WARC records are written but not yet synced nor in the catalog."""
+
+    capture: Capture
+    occurrences: tuple[OccurrenceEntry, ...]
+
+
 def store_fetch(
     writer: WarcWriter,
     catalog: Catalog,
@@ -65,6 +73,26 @@ def store_fetch(
     third_party: Mapping[str, Any] | None = None,
 ) -> Capture:
     """Archive every hop of ``result`` and record the capture of link ``url``; return it.
+
+    ``write_fetch`` then ``commit`` for a single capture: see them for what is written.
+    """
+    pending = write_fetch(writer, catalog, url, result, occurrences, run_id=run_id,
+                          revisits=revisits, third_party=third_party)
+    return commit(writer, catalog, [pending])[0]
+
+
+def write_fetch(
+    writer: WarcWriter,
+    catalog: Catalog,
+    url: str,
+    result: FetchResult,
+    occurrences: Sequence[OccurrenceEntry] = (),
+    *,
+    run_id: str | None = None,
+    revisits: bool = True,
+    third_party: Mapping[str, Any] | None = None,
+) -> PendingCapture:
+    """Write every hop of ``result`` and its provenance record to WARC; ``commit`` catalogs it.
 
     With ``revisits``, a final response whose payload equals an earlier full capture of the
     same link is written as an identical-payload-digest revisit of it. Body files are left in
@@ -111,8 +139,16 @@ def store_fetch(
         url, {**capture_payload(capture, occurrences), **(third_party or {})},
         refers_to=last_response.record_id if last_response else None,
     )
+    return PendingCapture(replace(capture, metadata_id=meta.record_id), tuple(occurrences))
+
+
+def commit(writer: WarcWriter, catalog: Catalog, pending: Sequence[PendingCapture]) -> list[Capture]:
+    """Make written captures durable: one fsync of the WARC file, then their catalog rows in one
+    transaction (the crash-safety order). Returns the captures with ``changed`` filled in."""
     writer.sync()
-    return catalog.add_capture(replace(capture, metadata_id=meta.record_id), occurrences)
+    with catalog.batch():
+        return [catalog.add_capture(p.capture, p.occurrences) for p in pending]
+
 
 
 def store_run(writer: WarcWriter, catalog: Catalog, run: Run) -> None:

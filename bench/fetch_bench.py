@@ -8,6 +8,9 @@
    streamed to a spool file with a max_size above it; the body is never held in memory.
 3. WARC cost: the throughput run again, each result written with ``WarcWriter.write_exchange``
    from ``on_result``, against the same run that only discards the spooled bodies.
+4. Store cost: the same URLs through ``archiver run``'s fetch-and-store stage
+   (``pipeline.capture_links``: WARC records, provenance records, group-committed fsync and
+   catalog rows), against the fetches alone.
 
     python bench/fetch_bench.py            # full: 1000 URLs, 20 hosts, 50 ms, 1 GB
     python bench/fetch_bench.py --quick    # 200 URLs, 5 hosts, 100 MB
@@ -122,7 +125,7 @@ def main() -> None:
     parser.add_argument("--per-host", type=int, default=2)
     parser.add_argument("--host-delay", type=float, default=0.0)
     parser.add_argument("--big-mb", type=int, default=1024, help="size of the streamed response, MiB")
-    parser.add_argument("--skip", choices=["throughput", "memory", "warc"], action="append", default=[])
+    parser.add_argument("--skip", choices=["throughput", "memory", "warc", "store"], action="append", default=[])
     args = parser.parse_args()
     if args.quick:  # smaller sizes, for the flags left at their defaults
         for name, value in {"urls": 200, "hosts": 5, "big_mb": 100}.items():
@@ -188,7 +191,20 @@ def run(args: argparse.Namespace, urls: list[str], options: FetchOptions, scratc
         print(f"warc: {with_warc[0]:.2f} s with WARC writing vs {plain[0]:.2f} s without -> "
               f"{(with_warc[0] / plain[0] - 1) * 100:+.1f}% wall time; CPU per URL {with_warc[1]:.2f} "
               f"vs {plain[1]:.2f} ms -> {(with_warc[1] / plain[1] - 1) * 100:+.1f}% ({size / 2**20:.1f} MiB of WARC)")
+    if "store" not in args.skip:
+        from archiver.links import Link
+        from archiver.pipeline import RunOptions, capture_links
 
+        started, cpu = time.perf_counter(), time.process_time()
+        report = capture_links(scratch / "archive", [Link(url) for url in urls],
+                               RunOptions(fetch=options))
+        stored = time.perf_counter() - started, (time.process_time() - cpu) / len(urls) * 1000
+        if report.failures:
+            raise SystemExit(f"{len(report.failures)} captures failed, e.g. {report.failures[0]}")
+        plain = plain if plain is not None else asyncio.run(throughput(urls, options, discard))
+        print(f"store: {stored[0]:.2f} s through 'archiver run''s store stage (WARC, provenance, "
+              f"fsync, catalog) vs {plain[0]:.2f} s without -> {(stored[0] / plain[0] - 1) * 100:+.1f}% "
+              f"wall time; CPU per URL {stored[1]:.2f} vs {plain[1]:.2f} ms")
 
 if __name__ == "__main__":
     main()

@@ -19,10 +19,14 @@ from archiver import exitcodes
 from archiver.catalog import Catalog
 from archiver.fetch import FetchOptions
 from archiver.lock import ArchiveLock
-from archiver.pipeline import RunOptions, run
+from archiver.exchange import FetchResult
+from archiver.pipeline import GroupCommit, RunOptions, run
+from archiver.store import write_fetch
+from archiver.warc import WarcWriter
 from tests.encoders.proofpoint import encode_v3
 from tests.encoders.safelinks import wrap_safelinks
 from tests.servers import LoopbackServer, Reply, redirect
+from tests.warcutil import make_exchange
 
 BIN = Path(sys.executable).parent
 FAST = dict(allow_private=True, host_delay=0.0, retries=0, timeout=10.0, robots="ignore")
@@ -294,3 +298,21 @@ def test_cli_json_summary_and_exit_status(tmp_path, site):
     assert {r["url"]: r["status"] for r in summary["results"]} == {
         site.url("/article"): 200, site.url("/gone"): 410}
     assert os.path.basename(summary["files"][0]).endswith(".warc.gz")
+
+
+def test_group_commit_catalogs_captures_only_once_their_records_are_synced(tmp_path):
+    archive = tmp_path / "archive"
+    urls = [f"http://example.test/{n}" for n in range(3)]
+    with Catalog.open(archive) as catalog, WarcWriter(archive) as writer:
+        committed: list[str] = []
+        group = GroupCommit(writer, catalog, lambda c: committed.append(c.url), size=2, delay=3600)
+        for url in urls[:1]:
+            group.add(write_fetch(writer, catalog, url, FetchResult(url, [make_exchange(tmp_path, url)])))
+        group.flush_if_due()  # not due: an hour has not passed
+        assert committed == [] and catalog.captures() == []
+        group.add(write_fetch(writer, catalog, urls[1], FetchResult(urls[1], [make_exchange(tmp_path, urls[1])])))
+        assert committed == urls[:2]  # the group was full: synced and catalogued together
+        assert [c.url for c in catalog.captures()] == urls[:2]
+        group.add(write_fetch(writer, catalog, urls[2], FetchResult(urls[2], [make_exchange(tmp_path, urls[2])])))
+        group.flush()
+        assert committed == urls

@@ -47,8 +47,11 @@ def warc_date(moment: datetime) -> str:
 def parse_warc_date(text: str) -> datetime:
     """A WARC-Date (whole seconds or fractions, trailing ``Z``) as an aware UTC datetime."""
     text = text.strip().rstrip("Z")
-    layout = "%Y-%m-%dT%H:%M:%S.%f" if "." in text else "%Y-%m-%dT%H:%M:%S"
-    return datetime.strptime(text, layout).replace(tzinfo=timezone.utc)
+    try:  # the fast path: our own dates (whole seconds or microseconds)
+        return datetime.fromisoformat(text).replace(tzinfo=timezone.utc)
+    except ValueError:  # other writers' fractions of other lengths
+        layout = "%Y-%m-%dT%H:%M:%S.%f" if "." in text else "%Y-%m-%dT%H:%M:%S"
+        return datetime.strptime(text, layout).replace(tzinfo=timezone.utc)
 
 
 def digest_label(raw: bytes) -> str:
