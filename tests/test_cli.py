@@ -25,3 +25,9 @@ def test_python_dash_m_shows_help():
 def test_missing_subcommand_is_a_usage_error():
     proc = subprocess.run([sys.executable, "-m", "archiver"], capture_output=True, text=True)
     assert proc.returncode == 2
+
+
+def test_public_api_names_all_resolve():
+    for name in archiver.__all__:
+        assert getattr(archiver, name) is not None
+    assert callable(archiver.run) and callable(archiver.unwrap)
