@@ -17,22 +17,9 @@ from archiver.redact import PLACEHOLDER, redact_text
 from archiver.sources import source_from_bytes
 from tests.encoders.proofpoint import V3_TOKEN, encode_v3
 from tests.encoders.safelinks import MESSAGE_ID, RECIPIENT, TENANT_ID, wrap_safelinks
+from tests.sample_input import ALL_ORIGINALS, INPUT
 
-INPUT = Path(__file__).resolve().parent.parent / "input"
 WRAPPER_HOSTS = ("safelinks.protection.outlook.com", "urldefense.com", "urldfense.com")
-ORIGINALS = {
-    "https://www.npr.org/2022/01/26/1075710006/russia-named-jailed-opposition-leader-alexei-navalny-terrorist",
-    "https://www.reuters.com/article/israel-palestinians-putin-gaza-idAFS8N3A2088",
-    "https://www.vedomosti.ru/politics/news/2023/10/14/1000623-hamas-otsenil-pozitsiyu-putina",
-    "https://www.france24.com/en/live-news/20230616-putin-proclaims-end-of-ugly-neo-colonialism",
-    "https://www.nytimes.com/2006/03/04/world/middleeast/hamas-delegation-visits-moscow-for-a-crash-course-in.html",
-    "https://www.rferl.org/fa/1065331.html",
-    "https://www.kyivpost.com/post/22528",
-    "https://www.memri.org/reports/senior-hamas-official-ali-baraka-we-have-been-secretly-planning-invasion-two-years-russia",
-    "https://twitter.com/AdityaRajKaul/status/1719307233014485239",
-    "https://en.majalla.com/node/303701/politics/russias-relationship-hamas-and-putins-global-calculations",
-    "https://www.themoscowtimes.com/2023/10/30/why-russia-and-hamas-are-growing-closer-a82938",
-}
 
 
 def links_in(text: str, name: str = "doc.md", **options) -> list[Link]:
@@ -54,7 +41,7 @@ def input_links() -> list[Link]:
 
 def test_input_originals_are_exactly_the_expected_set(input_links):
     absolute = {link.url for link in input_links if not link.relative}
-    assert absolute == ORIGINALS
+    assert absolute == ALL_ORIGINALS
     assert all(link.error is None for link in input_links)
 
 
@@ -81,9 +68,9 @@ def test_input_occurrences_point_at_the_text_written_there(input_links):
 
 def test_input_known_positions_and_anchors(input_links):
     by_url = {link.url: link for link in input_links}
-    majalla = by_url[sorted(u for u in ORIGINALS if "majalla" in u)[0]].occurrences
+    majalla = by_url[sorted(u for u in ALL_ORIGINALS if "majalla" in u)[0]].occurrences
     assert [(Path(o.source).name[:3], o.line) for o in majalla] == [("000", 99)]
-    moscow = by_url[sorted(u for u in ORIGINALS if "themoscowtimes" in u)[0]].occurrences
+    moscow = by_url[sorted(u for u in ALL_ORIGINALS if "themoscowtimes" in u)[0]].occurrences
     assert [(Path(o.source).name[:3], o.line, o.column) for o in moscow] == [("001", 71, 2)]
     kyiv = by_url["https://www.kyivpost.com/post/22528"].occurrences
     assert kyiv[0].anchor == "training of Hamas" and kyiv[0].line == 79

@@ -13,7 +13,6 @@ import time
 from pathlib import Path
 
 import pytest
-from warcio.archiveiterator import ArchiveIterator
 
 from archiver import exitcodes
 from archiver.catalog import Catalog
@@ -26,7 +25,7 @@ from archiver.warc import WarcWriter
 from tests.encoders.proofpoint import encode_v3
 from tests.encoders.safelinks import wrap_safelinks
 from tests.servers import LoopbackServer, Reply, redirect
-from tests.warcutil import make_exchange
+from tests.warcutil import archive_records, check_archive, make_exchange
 
 BIN = Path(sys.executable).parent
 FAST = dict(allow_private=True, host_delay=0.0, retries=0, timeout=10.0, robots="ignore")
@@ -34,25 +33,6 @@ FAST = dict(allow_private=True, host_delay=0.0, retries=0, timeout=10.0, robots=
 
 def options(**fetch: object) -> RunOptions:
     return RunOptions(fetch=FetchOptions(**{**FAST, **fetch}))
-
-
-def records(archive: Path) -> list[tuple[str, str | None, bytes, dict[str, str]]]:
-    """(type, target URI, content, headers) of every record in every finished WARC file."""
-    found = []
-    for path in sorted(archive.glob("*.warc.gz")):
-        with path.open("rb") as stream:
-            for record in ArchiveIterator(stream):
-                headers = dict(record.rec_headers.headers)
-                found.append((record.rec_type, headers.get("WARC-Target-URI"),
-                              record.content_stream().read(), headers))
-    return found
-
-
-def warcio_check(archive: Path) -> None:
-    files = sorted(map(str, archive.glob("*.warc.gz")))
-    assert files, "no finished WARC file"
-    proc = subprocess.run([str(BIN / "warcio"), "check", *files], capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
 @pytest.fixture
@@ -83,8 +63,8 @@ def test_run_archives_the_original_behind_safelinks_and_proofpoint(tmp_path, sit
 
     assert report.exit_code == exitcodes.OK
     assert [(r.url, r.outcome, r.status) for r in report.results] == [(original, "ok", 200)]
-    warcio_check(archive)
-    found = records(archive)
+    check_archive(archive)
+    found = archive_records(archive)
     responses = [r for r in found if r[0] == "response"]
     assert [r[1] for r in responses] == [original]  # the real target, never the wrapper
     assert responses[0][2] == b"<html>the article</html>"
@@ -118,7 +98,7 @@ def test_redirect_hops_are_archived_each_with_cookies_carried(tmp_path, site):
     report = run([docs], archive, options())
 
     assert [(r.outcome, r.status, r.final_url) for r in report.results] == [("ok", 200, site.url("/article"))]
-    responses = [(r[1], r[2]) for r in records(archive) if r[0] == "response"]
+    responses = [(r[1], r[2]) for r in archive_records(archive) if r[0] == "response"]
     assert [uri for uri, _ in responses] == [site.url("/moved"), site.url("/article")]
     assert site.requests_to("/article")[0].headers.get("cookie") == "consent=yes"
 
@@ -142,8 +122,8 @@ def test_second_run_skips_captured_links_and_retries_failed_ones(tmp_path, site)
         site.url("/article"): "skipped", site.url("/flaky"): "ok"}
     assert len(site.requests_to("/article")) == fetched_before
     # The first run's files are untouched, the source document is not stored twice.
-    assert len([r for r in records(archive) if r[0] == "resource"]) == 1
-    warcio_check(archive)
+    assert len([r for r in archive_records(archive) if r[0] == "resource"]) == 1
+    check_archive(archive)
 
     third = run([docs], archive, RunOptions(fetch=FetchOptions(**FAST), refetch=True))
     assert {r.outcome for r in third.results} <= {"ok", "revisit"}
@@ -163,7 +143,7 @@ def test_private_address_refused_without_the_flag_and_reported(tmp_path, site):
     assert site.requests == []
     assert report.exit_code == exitcodes.FAILED_ITEMS
     # The failure is itself recorded with its provenance.
-    metadata = [json.loads(r[2]) for r in records(archive) if r[0] == "metadata"]
+    metadata = [json.loads(r[2]) for r in archive_records(archive) if r[0] == "metadata"]
     assert any("refused-address" in json.dumps(m) for m in metadata)
 
 
@@ -176,8 +156,8 @@ def test_unresolvable_host_leaves_a_valid_archive_with_sources_and_provenance(tm
 
     (result,) = report.results
     assert result.outcome == "failed" and result.error_kind == "dns"
-    warcio_check(archive)
-    kinds = [r[0] for r in records(archive)]
+    check_archive(archive)
+    kinds = [r[0] for r in archive_records(archive)]
     assert kinds[0] == "warcinfo" and "resource" in kinds and "metadata" in kinds
 
 
@@ -254,8 +234,8 @@ def test_sigterm_finishes_the_records_in_hand_and_closes_the_files(tmp_path, slo
     assert proc.returncode == exitcodes.INTERRUPTED, err
     assert json.loads(out)["interrupted"] is True
     assert not list(archive.glob("*.open"))
-    warcio_check(archive)
-    bodies = {r[1]: r[2] for r in records(archive) if r[0] == "response"}
+    check_archive(archive)
+    bodies = {r[1]: r[2] for r in archive_records(archive) if r[0] == "response"}
     assert bodies == {urls[0]: b"one", urls[1]: b"two"}
 
 
@@ -281,8 +261,8 @@ def test_hard_kill_then_resume_repairs_the_open_file_and_keeps_every_capture(tmp
     assert {r.url: r.outcome for r in report.results} == {
         urls[0]: "skipped", urls[1]: "skipped", urls[2]: "ok"}
     assert not list(archive.glob("*.open"))
-    warcio_check(archive)
-    bodies = {r[1]: r[2] for r in records(archive) if r[0] == "response"}
+    check_archive(archive)
+    bodies = {r[1]: r[2] for r in archive_records(archive) if r[0] == "response"}
     assert bodies == {urls[0]: b"one", urls[1]: b"two", urls[2]: b"three"}
 
 

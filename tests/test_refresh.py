@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from warcio.archiveiterator import ArchiveIterator
 
 from archiver import exitcodes
 from archiver.catalog import ALIVE, FAILED, HTTP_ERROR, OK, REVISIT, ROTTED, Catalog
@@ -26,7 +25,7 @@ from archiver.refresh import RefreshOptions, refresh
 from archiver.store import store_fetch
 from archiver.warc import WarcWriter
 from tests.servers import LoopbackServer, Reply, redirect
-from tests.warcutil import make_exchange
+from tests.warcutil import archive_records, check_archive, make_exchange
 
 BIN = Path(sys.executable).parent
 FAST = dict(allow_private=True, host_delay=0.0, retries=0, timeout=10.0, robots="ignore")
@@ -35,24 +34,6 @@ FAST_ARGS = ["--allow-private", "--robots", "ignore", "--retries", "0", "--host-
 
 def options(**selection: object) -> RefreshOptions:
     return RefreshOptions(run=RunOptions(fetch=FetchOptions(**FAST)), **selection)  # type: ignore[arg-type]
-
-
-def records(archive: Path) -> list[tuple[str, str | None, bytes, dict[str, str]]]:
-    """(type, target URI, content, headers) of every record in every finished WARC file."""
-    found = []
-    for path in sorted(archive.glob("*.warc.gz")):
-        with path.open("rb") as stream:
-            for record in ArchiveIterator(stream):
-                headers = dict(record.rec_headers.headers)
-                found.append((record.rec_type, headers.get("WARC-Target-URI"),
-                              record.content_stream().read(), headers))
-    return found
-
-
-def warcio_check(archive: Path) -> None:
-    files = sorted(map(str, archive.glob("*.warc.gz")))
-    proc = subprocess.run([str(BIN / "warcio"), "check", *files], capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
 def archive_of(tmp_path: Path, urls: list[str]) -> Path:
@@ -79,13 +60,13 @@ def site():
 def test_unchanged_page_becomes_a_revisit_and_no_second_full_copy(tmp_path, site):
     url = site.url("/same")
     archive = archive_of(tmp_path, [url])
-    before = records(archive)
+    before = archive_records(archive)
 
     report = refresh(archive, options())
 
     assert report.exit_code == exitcodes.OK and report.selected == 1
     assert [(r.url, r.outcome) for r in report.run.results] == [(url, REVISIT)]
-    added = records(archive)[len(before):]
+    added = archive_records(archive)[len(before):]
     assert [r[0] for r in added if r[0] in ("response", "revisit")] == ["revisit"]
     (original,) = [r for r in before if r[0] == "response"]
     (revisit,) = [r for r in added if r[0] == "revisit"]
@@ -104,7 +85,7 @@ def test_unchanged_page_becomes_a_revisit_and_no_second_full_copy(tmp_path, site
         first, again = catalog.history(url)
         assert again.revisit_of == first.record_id and again.changed is False
         assert len(catalog.occurrences(url)) == 1  # still the one from the run
-    warcio_check(archive)
+    check_archive(archive)
 
 
 def test_changed_page_is_stored_in_full_and_flagged_changed(tmp_path, site):
@@ -115,7 +96,7 @@ def test_changed_page_is_stored_in_full_and_flagged_changed(tmp_path, site):
     report = refresh(archive, options())
 
     assert [r.outcome for r in report.run.results] == [OK]
-    bodies = [r[2] for r in records(archive) if r[0] == "response"]
+    bodies = [r[2] for r in archive_records(archive) if r[0] == "response"]
     assert bodies == [b"<html>version 1</html>", b"<html>version 2</html>"]
     with Catalog.open(archive) as catalog:
         first, second = catalog.history(url)
@@ -292,14 +273,14 @@ def test_a_refresh_killed_half_way_is_repaired_by_the_next_and_loses_nothing(tmp
     (repaired,) = report.run.repaired
     assert repaired.startswith(left_open.name.removesuffix(".open"))
     assert not list(archive.glob("*.open"))
-    warcio_check(archive)
+    check_archive(archive)
     with Catalog.open(archive) as catalog:
         outcomes = {url: [c.outcome for c in catalog.history(url)] for url in map(site.url, names)}
     # The killed refresh's two captures survived; the new one stored /one's change once more as
     # a revisit of the killed refresh's full copy.
     assert outcomes == {site.url("/one"): [OK, OK, REVISIT], site.url("/two"): [OK, REVISIT, REVISIT],
                         site.url("/zzz-hang"): [OK, REVISIT]}
-    bodies = [r[2] for r in records(archive) if r[0] == "response" and r[1] == site.url("/one")]
+    bodies = [r[2] for r in archive_records(archive) if r[0] == "response" and r[1] == site.url("/one")]
     assert bodies == [b"/one", b"/one, new"]
 
 
@@ -317,7 +298,7 @@ def test_every_runs_rounds_until_sigterm(tmp_path, site):
     assert all(r["counts"].get(REVISIT) == 1 for r in rounds[:2])
     assert len({r["run_id"] for r in rounds}) == len(rounds)
     assert not list(archive.glob("*.open"))
-    warcio_check(archive)
+    check_archive(archive)
 
 
 def test_every_skips_a_round_that_finds_the_archive_locked_and_carries_on(tmp_path, site):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import re
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
@@ -20,8 +19,8 @@ from tests.encoders.proofpoint import (
     v3_placeholder,
 )
 from tests.encoders.safelinks import encode_component
+from tests.sample_input import INPUT, WRAPPED_ORIGINALS
 
-INPUT = Path(__file__).resolve().parent.parent / "input"
 TAIL = f"!!{V3_ORG}!{V3_TOKEN}$"
 
 # --- public examples (sources in docs/wrapper-formats.md section 1) ------------------------
@@ -400,17 +399,6 @@ def test_mutated_links_decode_or_fail_cleanly(original: str, data: st.DataObject
 
 # --- Proofpoint inside Safe Links: the links in input/000 -----------------------------------
 
-NINE_ORIGINALS = {
-    "https://www.npr.org/2022/01/26/1075710006/russia-named-jailed-opposition-leader-alexei-navalny-terrorist",
-    "https://www.reuters.com/article/israel-palestinians-putin-gaza-idAFS8N3A2088",
-    "https://www.vedomosti.ru/politics/news/2023/10/14/1000623-hamas-otsenil-pozitsiyu-putina",
-    "https://www.france24.com/en/live-news/20230616-putin-proclaims-end-of-ugly-neo-colonialism",
-    "https://www.nytimes.com/2006/03/04/world/middleeast/hamas-delegation-visits-moscow-for-a-crash-course-in.html",
-    "https://www.rferl.org/fa/1065331.html",
-    "https://www.kyivpost.com/post/22528",
-    "https://www.memri.org/reports/senior-hamas-official-ali-baraka-we-have-been-secretly-planning-invasion-two-years-russia",
-    "https://twitter.com/AdityaRajKaul/status/1719307233014485239",
-}
 
 
 def test_input_000_safe_links_around_proofpoint_all_decode() -> None:
@@ -420,7 +408,7 @@ def test_input_000_safe_links_around_proofpoint_all_decode() -> None:
     results = [unwrap_chain(link) for link in links]
     assert all(r.error is None for r in results), [r.error for r in results if r.error]
     assert all(r.kinds == ("safelinks", "proofpoint-v3") for r in results)
-    assert {r.url for r in results} == NINE_ORIGINALS
+    assert {r.url for r in results} == WRAPPED_ORIGINALS
     assert all(r.layers[1].fields["customer_id"] == "MED6SQ" for r in results)
 
 

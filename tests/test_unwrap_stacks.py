@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from archiver import unwrap_chain
 from tests.encoders import proofpoint, redirectors, safelinks
 from tests.unwrap_strategies import original_urls
+from tests.sample_input import WRAPPED_ORIGINALS
 
 Wrapper = tuple[str, Callable[[str], str]]
 
@@ -62,19 +63,6 @@ def test_every_pair_of_formats_nests_both_ways():
             assert result.kinds == (outer_kind, inner_kind)
 
 
-# The nine originals behind the wrapped links in input/000_*.txt (Safe Links around Proofpoint v3,
-# some with Markdown escapes and a damaged 'urldfense.com' host).
-INPUT_ORIGINALS = {
-    "https://www.npr.org/2022/01/26/1075710006/russia-named-jailed-opposition-leader-alexei-navalny-terrorist",
-    "https://www.reuters.com/article/israel-palestinians-putin-gaza-idAFS8N3A2088",
-    "https://www.vedomosti.ru/politics/news/2023/10/14/1000623-hamas-otsenil-pozitsiyu-putina",
-    "https://www.france24.com/en/live-news/20230616-putin-proclaims-end-of-ugly-neo-colonialism",
-    "https://www.nytimes.com/2006/03/04/world/middleeast/hamas-delegation-visits-moscow-for-a-crash-course-in.html",
-    "https://www.rferl.org/fa/1065331.html",
-    "https://www.kyivpost.com/post/22528",
-    "https://www.memri.org/reports/senior-hamas-official-ali-baraka-we-have-been-secretly-planning-invasion-two-years-russia",
-    "https://twitter.com/AdityaRajKaul/status/1719307233014485239",
-}
 
 
 def test_every_wrapped_link_in_the_sample_input_decodes_to_its_original():
@@ -91,4 +79,4 @@ def test_every_wrapped_link_in_the_sample_input_decodes_to_its_original():
         assert result.kinds == ("safelinks", "proofpoint-v3")
         assert result.layers[0].fields["recipient"] == "layelle.saad@majalla.com"
         originals.add(result.url)
-    assert originals == INPUT_ORIGINALS
+    assert originals == WRAPPED_ORIGINALS

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import gzip
 import itertools
+import subprocess
+import sys
 from datetime import datetime, timezone
 from pathlib import Path
+
+from warcio.archiveiterator import ArchiveIterator
 
 from archiver.exchange import Exchange
 from archiver.warc import RecordRef
@@ -70,3 +74,25 @@ def split_record(raw: bytes) -> tuple[dict[str, str], bytes]:
     length = int(fields["Content-Length"])
     assert rest[length:] == b"\r\n\r\n"
     return fields, rest[:length]
+
+
+def archive_records(archive: Path) -> list[tuple[str, str | None, bytes, dict[str, str]]]:
+    """(type, target URI, content, headers) of every record in every finished WARC file of an
+    archive folder, read back with warcio."""
+    found = []
+    for path in sorted(archive.glob("*.warc.gz")):
+        with path.open("rb") as stream:
+            for record in ArchiveIterator(stream):
+                headers = dict(record.rec_headers.headers)
+                found.append((record.rec_type, headers.get("WARC-Target-URI"),
+                              record.content_stream().read(), headers))
+    return found
+
+
+def check_archive(archive: Path) -> None:
+    """Assert that the archive folder has finished WARC files and that `warcio check` passes them."""
+    files = sorted(map(str, archive.glob("*.warc.gz")))
+    assert files, "no finished WARC file"
+    proc = subprocess.run([str(Path(sys.executable).parent / "warcio"), "check", *files],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
