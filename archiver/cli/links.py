@@ -12,6 +12,7 @@ from .. import exitcodes
 from ..links import Link, find_links
 from ..redact import redact_text
 from ..sources import SourceProblem, read_sources
+from ._link_args import add_link_arguments
 from ._output import is_terminal, print_json_line
 
 _FORMATS = ("auto", "table", "plain", "json", "jsonl", "csv")
@@ -30,14 +31,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "list each original URL once with every place it occurs. Problems go to stderr; exit 1 "
         "if there were any.",
     )
-    parser.add_argument("paths", nargs="*", default=["input/"], metavar="PATH",
-                        help="files or folders (recursively); '-' reads stdin (default: input/)")
+    add_link_arguments(parser)
     parser.add_argument("--format", choices=_FORMATS, default="auto",
                         help="auto (default): a table on a terminal, plain lines otherwise")
-    parser.add_argument("--base", metavar="URL",
-                        help="resolve relative links against URL when a document states no address")
-    parser.add_argument("--keep-tracking", action="store_true",
-                        help="keep utm_*, fbclid and other tracking parameters in the URLs")
     parser.add_argument("--redact", action="store_true",
                         help="replace recipient addresses, tenant ids and recipient tokens")
     parser.set_defaults(func=run)

@@ -10,6 +10,7 @@ from .. import exitcodes
 from ..catalog import CatalogError
 from ..lock import LockedError
 from ..pipeline import RunOptions, run as run_pipeline
+from ._link_args import add_link_arguments
 from ._capture_args import add_capture_arguments, fetch_options
 from ._progress import RunProgress, print_summary
 
@@ -26,15 +27,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "link failed or a document could not be read; 3 when the archive is locked by another "
         "process; 4 when the archive cannot be written; 130 when interrupted.",
     )
-    parser.add_argument("paths", nargs="*", default=["input/"], metavar="PATH",
-                        help="documents or folders (recursively); '-' reads stdin (default: input/)")
+    add_link_arguments(parser)
     add_capture_arguments(parser)
     parser.add_argument("--refetch", action="store_true",
                         help="fetch links again even when an earlier run captured them")
-    parser.add_argument("--base", metavar="URL",
-                        help="resolve relative links against URL when a document states no address")
-    parser.add_argument("--keep-tracking", action="store_true",
-                        help="keep utm_*, fbclid and other tracking parameters in the URLs")
     parser.add_argument("--json", action="store_true",
                         help="print the summary as one JSON object (every link's outcome)")
     parser.set_defaults(func=run)
