@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from warcio.archiveiterator import ArchiveIterator
+
 from archiver import exitcodes
 from archiver.catalog import Catalog
 from archiver.fetch import FetchOptions
@@ -296,3 +298,19 @@ def test_group_commit_catalogs_captures_only_once_their_records_are_synced(tmp_p
         group.add(write_fetch(writer, catalog, urls[2], FetchResult(urls[2], [make_exchange(tmp_path, urls[2])])))
         group.flush()
         assert committed == urls
+
+
+def test_warc_files_roll_over_at_the_size_limit_each_complete(tmp_path, site):
+    docs = tmp_path / "docs"
+    write_doc(docs, "a.txt", "\n".join(site.url(f"/article?n={n}") for n in range(6)) + "\n")
+    archive = tmp_path / "archive"
+    proc = _start_run(docs, archive, "--warc-size", "3KB")
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == exitcodes.OK, err
+    files = sorted(archive.glob("*.warc.gz"))
+    assert len(files) > 2 and json.loads(out)["files"] == [f.name for f in files]
+    check_archive(archive)
+    for path in files:
+        with path.open("rb") as stream:
+            assert next(iter(ArchiveIterator(stream))).rec_type == "warcinfo"
+    assert len([r for r in archive_records(archive) if r[0] == "response"]) == 6

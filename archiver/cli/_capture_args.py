@@ -12,6 +12,8 @@ def add_capture_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the archive folder and every fetcher option, with the library's defaults shown."""
     defaults = FetchOptions()
     add_archive_argument(parser)
+    parser.add_argument("--warc-size", type=_size, default=10**9, metavar="SIZE",
+                        help="start a new WARC file when one reaches SIZE (default 1GB)")
     group = parser.add_argument_group("fetching")
     group.add_argument("--concurrency", type=int, default=defaults.concurrency, metavar="N",
                        help=f"fetches under way at once (default {defaults.concurrency})")

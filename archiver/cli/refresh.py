@@ -55,7 +55,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     try:
         options = RefreshOptions(
-            run=RunOptions(fetch=fetch_options(args)), older_than=args.older_than, only=args.only,
+            run=RunOptions(fetch=fetch_options(args), max_file_size=args.warc_size), older_than=args.older_than, only=args.only,
             fallback_endpoint=args.wayback_endpoint if args.fallback == "wayback" else None,
         )
     except ValueError as exc:

@@ -39,7 +39,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     try:
         options = RunOptions(fetch=fetch_options(args), refetch=args.refetch,
-                             keep_tracking=args.keep_tracking, base=args.base)
+                             keep_tracking=args.keep_tracking, base=args.base,
+                             max_file_size=args.warc_size)
     except ValueError as exc:
         print(f"archiver run: {exc}", file=sys.stderr)
         return exitcodes.USAGE
