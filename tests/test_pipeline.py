@@ -13,7 +13,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from warcio.archiveiterator import ArchiveIterator
 
 from archiver import exitcodes
