@@ -309,13 +309,18 @@ def fetch_until_signalled(
             stopped.append(True)
             task.cancel()
 
+        def on_signal(signum: int, frame: object) -> None:
+            # Runs between two bytecodes of whatever the loop is doing: only schedule the stop.
+            loop.call_soon_threadsafe(stop)
+
+        # signal.signal, not loop.add_signal_handler: removing the latter resets the signal to
+        # its default action before the caller's handler can be put back, and a SIGTERM in that
+        # gap would kill the process with a WARC file still open.
         installed = {}
         for signum in (signal.SIGINT, signal.SIGTERM):
             try:
-                previous = signal.getsignal(signum)
-                loop.add_signal_handler(signum, stop)
-                installed[signum] = previous
-            except (NotImplementedError, RuntimeError, ValueError):
+                installed[signum] = signal.signal(signum, on_signal)
+            except ValueError:
                 pass  # not the main thread (a library caller's worker): no signal handling
         ticker = asyncio.create_task(_tick_forever(tick)) if tick is not None else None
         try:
@@ -327,8 +332,7 @@ def fetch_until_signalled(
             if ticker is not None:
                 ticker.cancel()
             for signum, previous in installed.items():
-                loop.remove_signal_handler(signum)  # this resets to the default handler...
-                # ...so give back the caller's (refresh --every); None: set outside Python
+                # One atomic swap back to the caller's handler (None: set outside Python).
                 signal.signal(signum, signal.SIG_DFL if previous is None else previous)
         return bool(stopped)
 

@@ -9,6 +9,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from archiver.catalog import Catalog
 from archiver.fetch import FetchOptions
 from archiver.lock import ArchiveLock
 from archiver.exchange import FetchResult
-from archiver.pipeline import GroupCommit, RunOptions, run
+from archiver.pipeline import GroupCommit, RunOptions, fetch_until_signalled, run
 from archiver.store import write_fetch
 from archiver.warc import WarcWriter
 from tests.encoders.proofpoint import encode_v3
@@ -313,3 +314,23 @@ def test_warc_files_roll_over_at_the_size_limit_each_complete(tmp_path, site):
         with path.open("rb") as stream:
             assert next(iter(ArchiveIterator(stream))).rec_type == "warcinfo"
     assert len([r for r in archive_records(archive) if r[0] == "response"]) == 6
+
+
+def test_a_signal_stops_the_fetching_then_the_callers_handler_is_back(slow_site):
+    seen: list[int] = []
+
+    def handler(signum, frame):
+        seen.append(signum)
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        timer = threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGTERM))
+        timer.start()
+        stopped = fetch_until_signalled([slow_site.url("/hang")], FetchOptions(**FAST), lambda r: None)
+        timer.join()
+        assert stopped and seen == []  # the fetching took the signal, not the caller
+        assert signal.getsignal(signal.SIGTERM) is handler
+        os.kill(os.getpid(), signal.SIGTERM)
+        assert seen == [signal.SIGTERM]
+    finally:
+        signal.signal(signal.SIGTERM, previous)
