@@ -28,8 +28,8 @@ from .fetch import FetchOptions, fetch_many
 from .links import Link, find_links
 from .lock import ArchiveLock
 from .sources import Source, SourceProblem, read_sources
-from .store import PendingCapture, commit, store_run, store_source, write_fetch
-from .warc import WarcWriter, repair_open_files
+from .store import PendingCapture, commit, recover, store_run, store_source, write_fetch
+from .warc import WarcWriter
 
 SPOOL_NAME = ".spool"
 """Folder inside the archive where response bodies are streamed before they are written."""
@@ -168,7 +168,7 @@ def capture_links(
     spool = archive / SPOOL_NAME
     fetch_options = replace(options.fetch, spool_dir=spool)
     with ArchiveLock(archive):
-        report.repaired = repair_open_files(archive)
+        report.repaired = recover(archive)
         shutil.rmtree(spool, ignore_errors=True)  # bodies a killed run left behind
         spool.mkdir(parents=True)
         try:

@@ -10,6 +10,7 @@ row holds, which is what makes ``rebuild_catalog`` exact.
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
@@ -17,11 +18,16 @@ from typing import Any
 
 from .catalog import (
     FAILED, HTTP_ERROR, OK, REVISIT, THIRD_PARTY, Capture, Catalog, Location, OccurrenceEntry, Run,
-    SourceEntry, capture_payload, run_payload, source_payload,
+    SourceEntry, capture_payload, rebuild_catalog, run_payload, source_payload,
 )
 from .exchange import FetchResult
-from .warc import RecordRef, WarcWriter
+from .warc import RecordRef, WarcWriter, repair_open_files
 from .warc.records import payload_digest
+
+GROUP_END_TYPES = frozenset({"warcinfo", "metadata"})
+"""Every group of records this module writes (a capture's exchanges, a source document, a run)
+ends with its provenance ``metadata`` record, and every file starts with ``warcinfo``: after a
+crash, a file is cut back to the end of such a record, so no capture is kept half-written."""
 
 SOURCE_URI_PREFIX = "urn:archiver:source:"
 RUN_URI_PREFIX = "urn:archiver:run:"
@@ -34,6 +40,21 @@ def source_uri(sha256: str) -> str:
     indexes and replays ``urn:`` URIs as they are.
     """
     return SOURCE_URI_PREFIX + sha256
+
+
+def recover(directory: str | os.PathLike[str]) -> list[str]:
+    """Finish the WARC files a crash left open (``.open``), cut back to their last whole group.
+
+    When there were any, the catalog is rebuilt from the WARC files: captures written but not
+    yet catalogued when the process died are then known (and not fetched again). Returns one
+    line per repaired file, plus one per problem the rebuild met.
+    """
+    repaired = repair_open_files(directory, group_ends=GROUP_END_TYPES)
+    if repaired:
+        problems: list[str] = []
+        rebuild_catalog(directory, problems).close()
+        repaired += [f"catalog rebuilt: {problem}" for problem in problems]
+    return repaired
 
 
 def store_source(

@@ -23,6 +23,7 @@ from archiver.lock import ArchiveLock
 from archiver.exchange import FetchResult
 from archiver.pipeline import GroupCommit, RunOptions, fetch_until_signalled, run
 from archiver.store import write_fetch
+from archiver.verify import verify_archive
 from archiver.warc import WarcWriter
 from tests.encoders.proofpoint import encode_v3
 from tests.encoders.safelinks import wrap_safelinks
@@ -334,3 +335,28 @@ def test_a_signal_stops_the_fetching_then_the_callers_handler_is_back(slow_site)
         assert seen == [signal.SIGTERM]
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def test_a_crash_before_the_group_commit_loses_nothing_written_whole_and_verify_passes(tmp_path, site):
+    """Killed after a capture's records were written but before they were catalogued, and in
+    the middle of the next capture (its response written, its provenance record not): the next
+    run keeps the first capture (catalogued by the recovery, not fetched again), drops the half
+    group, and leaves an archive that `verify` finds sound."""
+    docs = tmp_path / "docs"
+    done, torn = site.url("/article"), site.url("/moved")
+    write_doc(docs, "a.txt", f"{done}\n{torn}\n")
+    archive = tmp_path / "archive"
+    writer = WarcWriter(archive)  # never closed: the process "dies" with the file open
+    with Catalog.open(archive) as catalog:
+        write_fetch(writer, catalog, done, FetchResult(done, [make_exchange(tmp_path, done, b"kept")]))
+        writer.write_exchange(make_exchange(tmp_path, torn, b"half a group"))
+        writer.sync()
+    assert len(list(archive.glob("*.open"))) == 1
+
+    report = run([docs], archive, options())
+
+    assert report.repaired and "catalog rebuilt" not in " ".join(report.repaired)
+    assert {r.url: r.outcome for r in report.results} == {done: "skipped", torn: "ok"}
+    bodies = [(r[1], r[2]) for r in archive_records(archive) if r[0] == "response"]
+    assert (done, b"kept") in bodies and (torn, b"half a group") not in bodies
+    assert verify_archive(archive).problems == []

@@ -180,6 +180,7 @@ def test_revisit_record(tmp_path: Path) -> None:
     assert fields["WARC-Payload-Digest"] == sha256(body)
     assert fields["WARC-Concurrent-To"] == request_ref.record_id
     assert block == b"HTTP/1.1 200 OK\r\nETag: x\r\nContent-Length: 9\r\n\r\n"
+    assert fields["WARC-Truncated"] == "length"  # headers only: the payload is the original's
     assert warcio_check(tmp_path / revisit_ref.filename).returncode == 0
     # The failed revisit left nothing behind: the file ends with the good revisit.
     assert [s.ref.record_type for s in iter_records(tmp_path / revisit_ref.filename)] == [

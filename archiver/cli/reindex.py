@@ -8,6 +8,7 @@ import sys
 from .. import exitcodes
 from ..catalog import CatalogError, rebuild_catalog
 from ..lock import ArchiveLock, LockedError
+from ..store import GROUP_END_TYPES
 from ..warc import repair_open_files
 from ._archive_arg import add_archive_argument
 
@@ -16,7 +17,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "reindex",
         help="rebuild the catalog from the WARC files",
-        description="Finish WARC files left open by a crash (cut back to their last whole record), "
+        description="Finish WARC files left open by a crash (cut back to their last whole capture), "
         "then rebuild catalog.sqlite from the WARC files alone. The old catalog is replaced only "
         "when the new one is complete.",
     )
@@ -31,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
     problems: list[str] = []
     try:
         with ArchiveLock(args.archive):
-            for line in repair_open_files(args.archive):
+            for line in repair_open_files(args.archive, group_ends=GROUP_END_TYPES):
                 print(f"archiver reindex: repaired {line}", file=sys.stderr)
             with rebuild_catalog(args.archive, problems) as catalog:
                 captures, links = len(catalog.captures()), len(catalog.links())

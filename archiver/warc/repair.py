@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import re
 import zlib
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from .writer import OPEN_SUFFIX, fsync_directory
 _CHUNK = 1 << 16
 _HEAD_LIMIT = 1 << 16
 _CONTENT_LENGTH = re.compile(rb"\r\nContent-Length:[ \t]*(\d+)[ \t]*\r\n", re.IGNORECASE)
+_WARC_TYPE = re.compile(rb"\r\nWARC-Type:[ \t]*([!-~]+)", re.IGNORECASE)
 
 
 @dataclass
@@ -49,11 +51,20 @@ class _Member:
             return False
         return self.size == end + 4 + int(match.group(1)) + 4 and self.tail == b"\r\n\r\n"
 
+    def record_type(self) -> str:
+        match = _WARC_TYPE.search(bytes(self.head[: self.head.find(b"\r\n\r\n") + 2]))
+        return match.group(1).decode("ascii").lower() if match else ""
 
-def whole_records_end(path: Path) -> tuple[int, int]:
-    """(byte offset just after the last whole record, number of whole records) of a .warc.gz file."""
+
+def whole_records_end(path: Path, group_ends: Collection[str] | None = None) -> tuple[int, int]:
+    """(byte offset just after the last whole record, number of whole records) of a .warc.gz file.
+
+    With ``group_ends``, only a record of one of those types ends a keepable stretch: records
+    after the last such one (a group the writer did not finish) are not counted either.
+    """
     good_end = 0
     count = 0
+    seen = 0
     offset = 0  # compressed bytes consumed before the current member
     inflater = zlib.decompressobj(31)
     member = _Member(bytearray())
@@ -76,17 +87,23 @@ def whole_records_end(path: Path) -> tuple[int, int]:
             offset += used
             if not member.is_whole_record():
                 break
-            good_end, count = offset, count + 1
+            seen += 1
+            if group_ends is None or member.record_type() in group_ends:
+                good_end, count = offset, seen
             pending = inflater.unused_data
             inflater = zlib.decompressobj(31)
             member = _Member(bytearray())
     return good_end, count
 
 
-def repair_open_files(directory: str | os.PathLike[str]) -> list[str]:
+def repair_open_files(
+    directory: str | os.PathLike[str], *, group_ends: Collection[str] | None = None
+) -> list[str]:
     """Finish every ``*.warc.gz.open`` file in ``directory``; return one line per file saying what was done.
 
-    A file is cut to its last whole record, fsynced and renamed to its final name. A file
+    A file is cut to its last whole record (with ``group_ends``: to its last whole record of one
+    of those types, so that a group of records is kept whole or not at all), fsynced and renamed
+    to its final name. A file
     without a single whole record (not even its warcinfo) holds nothing worth keeping and is
     removed. A final name that already exists is never overwritten: the file is then left as is
     and reported.
@@ -96,7 +113,7 @@ def repair_open_files(directory: str | os.PathLike[str]) -> list[str]:
     for path in sorted(folder.glob(f"*.warc.gz{OPEN_SUFFIX}")):
         final = path.with_name(path.name[: -len(OPEN_SUFFIX)])
         size = path.stat().st_size
-        end, count = whole_records_end(path)
+        end, count = whole_records_end(path, group_ends)
         if count == 0:
             path.unlink()
             report.append(f"{path.name}: no whole record ({size} bytes), removed")

@@ -160,6 +160,8 @@ class WarcWriter:
                 ("WARC-Refers-To-Target-URI", rec.target_uri(original.target_uri)),
                 ("WARC-Refers-To-Date", rec.warc_date(original.date)),
                 ("WARC-Payload-Digest", original.payload_digest),
+                # The block holds the HTTP headers only: the payload was cut (WARC 1.1 §6.7.2).
+                ("WARC-Truncated", "length"),
                 ("WARC-Block-Digest", rec.digest_of(head)),
                 ("Content-Type", rec.HTTP_RESPONSE_TYPE),
                 ("Content-Length", str(len(head))),
