@@ -41,6 +41,10 @@ NOT_FETCHED = "not-fetched"
 SKIPPED = "skipped"
 """A link already captured in an earlier run (``refetch`` fetches it again)."""
 
+CLICK_TRACKING_OPAQUE = frozenset({"mimecast"})
+"""Opaque wrappers that are per-recipient click trackers: never fetched. (Shorteners are: the
+fetcher follows their redirect to the original and archives every hop.)"""
+
 DONE_OUTCOMES = frozenset({OK, REVISIT})
 """Outcomes that count as archived: a final response below 400 (stored in full or as a revisit)."""
 
@@ -211,10 +215,9 @@ def _capture(
             record(LinkResult(link.url, RELATIVE, error="relative link and no base URL is known "
                               "(give --base)", error_kind=RELATIVE))
             continue
-        if link.error:
-            # Never fetch the wrapper in the original's place: that would "click" the link.
-            record(LinkResult(link.url, NOT_FETCHED, error=f"could not unwrap: {link.error}",
-                              error_kind=NOT_FETCHED))
+        refusal = _not_fetchable(link)
+        if refusal:
+            record(LinkResult(link.url, NOT_FETCHED, error=refusal, error_kind=NOT_FETCHED))
             continue
         latest = catalog.latest_capture(link.url)
         if not options.refetch and latest is not None and latest.outcome in DONE_OUTCOMES:
@@ -337,6 +340,16 @@ def fetch_until_signalled(
         return bool(stopped)
 
     return asyncio.run(main())
+
+
+def _not_fetchable(link: Link) -> str | None:
+    """Why a link must not be fetched: fetching a wrapper would "click" it for the recipient."""
+    if link.error:
+        return f"could not unwrap: {link.error}"
+    if any(o.chain.opaque in CLICK_TRACKING_OPAQUE for o in link.occurrences):
+        return ("a Mimecast link is resolved only by clicking it, which Mimecast records as the "
+                "recipient's click: open it yourself and archive the page it leads to")
+    return None
 
 
 async def _tick_forever(tick: Callable[[], None]) -> None:

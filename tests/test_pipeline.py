@@ -360,3 +360,13 @@ def test_a_crash_before_the_group_commit_loses_nothing_written_whole_and_verify_
     bodies = [(r[1], r[2]) for r in archive_records(archive) if r[0] == "response"]
     assert (done, b"kept") in bodies and (torn, b"half a group") not in bodies
     assert verify_archive(archive).problems == []
+
+
+def test_a_mimecast_link_is_never_fetched_in_the_recipients_name(tmp_path):
+    docs = tmp_path / "docs"
+    mimecast = "https://protect-eu.mimecast.com/s/AbCdEfGhIjK?domain=example.com"
+    write_doc(docs, "a.txt", f"{mimecast}\n")
+    report = run([docs], tmp_path / "archive", options())
+    (result,) = report.results
+    assert (result.url, result.outcome) == (mimecast, "not-fetched")
+    assert "Mimecast" in (result.error or "") and report.exit_code == exitcodes.FAILED_ITEMS
