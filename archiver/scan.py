@@ -52,6 +52,8 @@ _ATTRIBUTE = re.compile(
 )
 _LINK_ATTRIBUTES = ("href", "src")
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+# An explicit scheme and a host: ``http://localhost``, ``http://[::1]:8080``, ``http://0x7f000001``.
+_AUTHORITY = re.compile(r"[Hh][Tt][Tt][Pp][Ss]?://[^/?#\\]")
 
 
 class Candidate(NamedTuple):
@@ -161,8 +163,8 @@ def _absolute(text: str, begin: int, match: re.Match[str], before: str) -> Candi
     if begin == match.start() and before in _NOT_BEFORE_HTTP:
         return None  # http in the middle of a word (a www. was checked by its look-behind)
     raw = trim_url(text[begin : match.end()])
-    if len(raw) < 8 or "." not in raw:
-        return None
+    if len(raw) < 8 or ("." not in raw and not _AUTHORITY.match(raw)):
+        return None  # a dotless name counts only after an explicit scheme: http://localhost/
     anchor = markdown_label(text, begin - 2) if text.startswith("](", begin - 2) else None
     value = "http://" + raw if raw[0] in "wW" else raw
     return Candidate(begin, begin + len(raw), value, anchor)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import os
 import re
+import stat
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
 from pathlib import Path
+from urllib.parse import urljoin
 
 from bs4 import BeautifulSoup
 
@@ -53,6 +55,7 @@ _EMAIL_HEADERS = re.compile(
     re.IGNORECASE | re.MULTILINE,
 )
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 _STATED_REACH = 4096
 _STATED_ADDRESS = re.compile(
     r"^[ \t]*(?:original url|url|source|canonical url|saved from)[ \t]*:[ \t]*\n?[ \t]*\n?[ \t]*"
@@ -141,7 +144,7 @@ def source_from_bytes(
     text, encoding, bom = decoded
     if kind == PLAIN and "](" in text:
         kind = MARKDOWN
-    stated = html_base(text) if kind == HTML else stated_address(text)
+    stated = _stated(text, kind, base)
     return Source(path, data, kind, text, encoding, stated or base, bom)
 
 
@@ -183,17 +186,33 @@ def stated_address(text: str) -> str | None:
     return None
 
 
-def html_base(html: str) -> str | None:
-    """The base URL an HTML document states: ``<base href>``, else its canonical link."""
+def html_base(html: str, fallback: str | None = None) -> str | None:
+    """The base URL an HTML document states: ``<base href>``, else its canonical link.
+
+    Either may be relative (``<base href="/rel/">``): the canonical link resolves against
+    ``fallback`` (the ``--base`` address), and ``<base>`` against the document's address (its
+    canonical link, else ``fallback``). A relative value with nothing to resolve it against
+    gives None, so that the links stay relative rather than becoming broken absolute ones.
+    """
     soup = BeautifulSoup(html, "html.parser")
-    tag = soup.find("base", href=True)
-    if tag is not None and str(tag["href"]).strip():
-        return str(tag["href"]).strip()
+    canonical = None
     for link in soup.find_all("link", href=True):
         rel = link.get("rel") or []
         if "canonical" in [str(r).lower() for r in rel]:
-            return str(link["href"]).strip() or None
-    return None
+            canonical = str(link["href"]).strip() or None
+            break
+    address = _resolved(canonical, fallback) or fallback
+    tag = soup.find("base", href=True)
+    if tag is not None and str(tag["href"]).strip():
+        return _resolved(str(tag["href"]).strip(), address)
+    return _resolved(canonical, fallback)
+
+
+def _resolved(url: str | None, against: str | None) -> str | None:
+    """``url`` made absolute against ``against`` when it has no scheme; None when it cannot be."""
+    if url is None or _SCHEME.match(url):
+        return url
+    return urljoin(against, url) if against and _SCHEME.match(against) else None
 
 
 def email_text_parts(message: EmailMessage) -> list[EmailMessage]:
@@ -236,11 +255,16 @@ def _email_source(path: str, data: bytes, base: str | None) -> Source | SourcePr
         (
             found
             for seg in segments
-            if (found := (html_base if seg.media_type == HTML else stated_address)(text[seg.start : seg.end]))
+            if (found := _stated(text[seg.start : seg.end], seg.media_type, base))
         ),
         None,
     )
     return Source(path, data, EMAIL, text, "utf-8", stated or base, b"", tuple(segments))
+
+
+def _stated(text: str, kind: str, base: str | None) -> str | None:
+    """The address a document of ``kind`` states for itself (``base`` resolves a relative one)."""
+    return html_base(text, base) if kind == HTML else stated_address(text)
 
 
 def _part_text(part: EmailMessage) -> str | None:
@@ -257,15 +281,29 @@ def _expand(names: list[str], problems: list[SourceProblem]) -> list[str]:
     """Files in order: a folder contributes its files recursively (sorted, hidden ones skipped)."""
     files: list[str] = []
     for name in names:
-        if name == "-" or os.path.isfile(name):
+        try:
+            mode = os.stat(name).st_mode if name != "-" else stat.S_IFIFO
+        except OSError as exc:
+            missing = isinstance(exc, FileNotFoundError)
+            message = "no such file or folder" if missing else f"cannot read: {exc.strerror or exc}"
+            problems.append(SourceProblem(name, message))
+            continue
+        # A pipe is read too: process substitution (``<(command)``) names one.
+        if stat.S_ISREG(mode) or stat.S_ISFIFO(mode):
             files.append(name)
-        elif os.path.isdir(name):
+        elif stat.S_ISDIR(mode):
             for root, dirs, entries in os.walk(name):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 files += [os.path.join(root, e) for e in sorted(entries) if not e.startswith(".")]
         else:
-            problems.append(SourceProblem(name, "no such file or folder"))
+            problems.append(SourceProblem(name, f"not a regular file ({_file_kind(mode)}); skipped"))
     return files
+
+
+def _file_kind(mode: int) -> str:
+    """What a non-regular file is, in words (``/dev/null`` is a character device)."""
+    kinds = ((stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+    return next((word for test, word in kinds if test(mode)), "a special file")
 
 
 def _kind(path: str, data: bytes) -> str:

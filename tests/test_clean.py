@@ -202,3 +202,16 @@ def test_clean_replaces_exactly_the_wrapped_urls_in_any_text(pieces, tail):
     text, replaced, problems = clean_text("".join(written) + tail, "text/markdown")
     assert text == "".join(expected) + tail
     assert (replaced, problems) == (sum(s.count("{}") for _, _, s in pieces), [])
+
+
+def test_no_backup_without_in_place_is_a_usage_error(tmp_path):
+    import subprocess
+    import sys
+
+    document = tmp_path / "doc.txt"
+    document.write_text(f"see {wrap_safelinks('https://orig.example/p')}\n")
+    before = document.read_bytes()
+    proc = subprocess.run([sys.executable, "-m", "archiver", "clean", "--no-backup", str(document)],
+                          capture_output=True, text=True)
+    assert proc.returncode == 2 and "--no-backup only applies with --in-place" in proc.stderr
+    assert proc.stdout == "" and document.read_bytes() == before

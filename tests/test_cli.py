@@ -31,3 +31,33 @@ def test_public_api_names_all_resolve():
     for name in archiver.__all__:
         assert getattr(archiver, name) is not None
     assert callable(archiver.run) and callable(archiver.unwrap)
+
+
+def _archiver(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "archiver", *args], capture_output=True, text=True)
+
+
+def test_an_unknown_option_is_reported_with_the_subcommands_usage():
+    for command in ("unwrap", "links", "clean"):
+        proc = _archiver(command, "--bogus", "x")
+        assert proc.returncode == 2
+        assert proc.stderr.startswith(f"usage: archiver {command} ")
+        assert f"archiver {command}: error: unrecognized arguments: --bogus" in proc.stderr
+
+
+def test_base_must_be_an_absolute_http_url(tmp_path):
+    (tmp_path / "a.md").write_text("[x](/y)\n")
+    for command in ("links", "run"):
+        for bad in ("notaurl", "ftp://x/", "https://", "http://[::1"):
+            proc = _archiver(command, "--base", bad, str(tmp_path / "a.md"))
+            assert proc.returncode == 2, (command, bad)
+            assert f"argument --base: {bad!r} is not" in proc.stderr
+    good = _archiver("links", "--base", "https://given.example/d/", str(tmp_path / "a.md"))
+    assert good.returncode == 0 and good.stdout.startswith("https://given.example/y\t")
+
+
+def test_links_names_why_a_special_file_is_skipped():
+    proc = _archiver("links", "/dev/null")
+    assert proc.returncode == 1
+    assert "/dev/null: not a regular file (a character device)" in proc.stderr
+    assert "no such file" not in proc.stderr

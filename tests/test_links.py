@@ -306,3 +306,24 @@ def test_redact_text_keeps_everything_else():
     assert redacted.startswith(wrapped.split("&data=")[0] + "&data=05%7C01%7CREDACTED%7CREDACTED%7CREDACTED%7C0")
     assert redacted.endswith("&reserved=0")
     assert redact_text("no secrets https://a.example/?r=1") == "no secrets https://a.example/?r=1"
+
+
+def test_relative_html_base_resolves_against_the_base_option_or_leaves_links_relative():
+    html = '<html><head><base href="/rel/"></head><body><a href="c">c</a></body></html>\n'
+    (resolved,) = links_in(html, "page.html", base="https://given.example/x/")
+    assert (resolved.url, resolved.relative, resolved.error) == ("https://given.example/rel/c", False, None)
+    (unresolved,) = links_in(html, "page.html")
+    assert (unresolved.url, unresolved.relative, unresolved.error) == ("c", True, None)
+
+
+def test_dotless_hosts_count_after_an_explicit_scheme_only():
+    text = (
+        "local http://localhost:18081/x, v6 http://[::1]:18081/x and http://2130706433:8080/ "
+        "or (http://0x7f000001/). Not links: http:// alone, http:///path, localhost:18081/y\n"
+    )
+    assert urls(links_in(text, "notes.txt")) == [
+        "http://localhost:18081/x",
+        "http://[::1]:18081/x",
+        "http://2130706433:8080/",
+        "http://0x7f000001/",
+    ]

@@ -161,3 +161,45 @@ def test_email_part_with_an_unknown_charset_falls_back_to_detection():
     mail = "Subject: x\nContent-Type: text/plain; charset=x-bogus\n\nCaf\u00e9 https://a.example/\n".encode("cp1252")
     source = source_from_bytes("m.eml", mail)
     assert isinstance(source, Source) and source.text == "Caf\u00e9 https://a.example/\n"
+
+
+def test_relative_html_base_resolves_against_the_document_address_or_the_option():
+    relative = b'<html><head><base href="/rel/"></head><body><a href="c">c</a></body></html>'
+    with_canonical = relative.replace(b"<head>", b'<head><link rel="canonical" href="https://own.example/x/y">')
+    given = "https://given.example/x/"
+    assert source_from_bytes("a.html", relative, base=given).base_url == "https://given.example/rel/"
+    assert source_from_bytes("b.html", with_canonical, base=given).base_url == "https://own.example/rel/"
+    assert source_from_bytes("c.html", relative).base_url is None  # nothing to resolve it against
+    relative_canonical = b'<html><head><link rel="canonical" href="/p/q"></head></html>'
+    assert source_from_bytes("d.html", relative_canonical, base=given).base_url == "https://given.example/p/q"
+    assert source_from_bytes("e.html", relative_canonical).base_url is None
+
+
+def test_relative_html_base_in_an_email_part_resolves_against_the_option():
+    message = EmailMessage()
+    message["Subject"] = "x"
+    message.set_content('<base href="/rel/"><a href="c">c</a>', subtype="html")
+    source = source_from_bytes("m.eml", message.as_bytes(), base="https://given.example/x/")
+    assert isinstance(source, Source) and source.base_url == "https://given.example/rel/"
+
+
+def test_special_files_are_named_for_what_they_are(tmp_path):
+    sources, problems = read_sources(["/dev/null", str(tmp_path / "absent.txt")])
+    assert sources == []
+    assert [(p.path, p.message) for p in problems] == [
+        ("/dev/null", "not a regular file (a character device); skipped"),
+        (str(tmp_path / "absent.txt"), "no such file or folder"),
+    ]
+
+
+def test_a_named_pipe_is_read_like_a_file(tmp_path):
+    import os
+    import threading
+
+    pipe = tmp_path / "links.pipe"
+    os.mkfifo(pipe)
+    writer = threading.Thread(target=pipe.write_bytes, args=(b"see https://piped.example/a\n",))
+    writer.start()
+    sources, problems = read_sources([str(pipe)])
+    writer.join()
+    assert problems == [] and [s.text for s in sources] == ["see https://piped.example/a\n"]

@@ -71,3 +71,20 @@ def test_help_describes_the_command():
     assert proc.returncode == 0
     out = proc.stdout.decode()
     assert "--json" in out and "standard input" in out and "Exit status" in out
+
+
+def test_a_byte_order_mark_on_stdin_is_not_part_of_the_first_url():
+    proc = _run(stdin=b"\xef\xbb\xbf" + WRAPPED.encode() + b"\r\nhttps://example.net/\n")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.decode().splitlines() == [ORIGINAL, "https://example.net/"]
+
+
+def test_control_characters_in_error_messages_are_shown_escaped():
+    proc = _run(stdin=b"\x1b[31mnot-a-url\x07\n\xef\xbb\xbf\x00x\n")
+    assert proc.returncode == 1
+    errors = proc.stderr.decode()
+    assert "\x1b" not in errors and "\x07" not in errors and "\x00" not in errors
+    assert errors.splitlines() == [
+        "archiver unwrap: \\x1b[31mnot-a-url\\x07: not an http(s) URL (no scheme)",
+        "archiver unwrap: \\ufeff\\x00x: not an http(s) URL (no scheme)",
+    ]

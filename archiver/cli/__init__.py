@@ -29,13 +29,18 @@ def build_parser() -> argparse.ArgumentParser:
             continue
         module = importlib.import_module(f"{__name__}.{module_info.name}")
         module.register(subparsers)
+    for subparser in subparsers.choices.values():
+        # main() reports an unknown option with the usage of the subcommand it was given to.
+        subparser.set_defaults(command_parser=subparser)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return its exit status."""
     try:
-        args = build_parser().parse_args(argv)
+        args, unknown = build_parser().parse_known_args(argv)
+        if unknown:
+            args.command_parser.error(f"unrecognized arguments: {' '.join(unknown)}")  # exits with 2
         return int(args.func(args))
     except KeyboardInterrupt:
         print("archiver: interrupted", file=sys.stderr)

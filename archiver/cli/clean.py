@@ -33,6 +33,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``archiver clean``; exit status 0, 1 when a problem was reported, 2 for a bad FILE."""
+    if args.no_backup and not args.in_place:
+        print("archiver clean: error: --no-backup only applies with --in-place", file=sys.stderr)
+        return exitcodes.USAGE
     if args.in_place and args.file == "-":
         print("archiver clean: error: --in-place needs a file, not stdin", file=sys.stderr)
         return exitcodes.USAGE

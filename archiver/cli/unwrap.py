@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
         if result.error is not None:
             failed = True
             shown = text if len(text) <= _SHOWN_INPUT else text[:_SHOWN_INPUT] + "..."
-            print(f"archiver unwrap: {shown}: {result.error}", file=sys.stderr)
+            print(f"archiver unwrap: {_escaped(shown)}: {_escaped(result.error)}", file=sys.stderr)
     return exitcodes.FAILED_ITEMS if failed else exitcodes.OK
 
 
@@ -65,7 +65,18 @@ def _stdin_lines() -> Iterator[str]:
     stream: Iterable[str] = (
         io.TextIOWrapper(buffer, encoding="utf-8", errors="replace") if buffer is not None else sys.stdin
     )
-    for line in stream:
+    for number, line in enumerate(stream):
         line = line.rstrip("\r\n")
+        if number == 0:
+            line = line.removeprefix("\ufeff")  # a byte-order mark is not part of the first URL
         if line.strip():
             yield line
+
+
+def _escaped(text: str) -> str:
+    """``text`` with unprintable characters written as escapes (``\\x1b``, ``\\ufeff``): binary
+    input must not send control sequences to the terminal, and an invisible character that broke
+    a URL should be seen."""
+    if text.isprintable():
+        return text
+    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
