@@ -14,6 +14,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
@@ -21,7 +22,10 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from .catalog import Catalog
+from .redact import Redactor
+from .redact_warc import redact_warc
 from .warc import warc_files
+from .warc.reader import ArchiveLoadFailed
 
 INDEX_RECORDS = "response,revisit,resource,metadata"
 """The record types a replay index needs (requests are only looked up through their responses)."""
@@ -162,10 +166,12 @@ def export_wacz(
     extra_files: Mapping[str, bytes] | None = None,
     title: str = "archiver capture",
     description: str | None = None,
+    redactor: Redactor | None = None,
 ) -> WaczSummary:
     """Package every finished WARC file of ``directory`` as the WACZ file ``destination``.
 
-    The package holds ``archive/`` (the WARC files, unchanged), ``indexes/index.cdx.gz``,
+    The package holds ``archive/`` (the WARC files, unchanged; with ``redactor``, copies whose
+    metadata and resource records are redacted, see ``redact_warc``), ``indexes/index.cdx.gz``,
     ``pages/pages.jsonl`` (``pages``, in order), ``datapackage.json`` with every file's hash,
     and each of ``extra_files`` (plain names) under ``logs/``. ``destination`` is replaced only
     once the package is complete. Raises ExportError with ``wacz create``'s own words on failure,
@@ -181,6 +187,8 @@ def export_wacz(
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".part")
     with tempfile.TemporaryDirectory(prefix="archiver-wacz-") as work:
+        if redactor is not None:  # the index and pages are then built from the copies
+            files = _redacted_copies(files, Path(work) / "archive", redactor)
         page_list = Path(work) / "pages.jsonl"
         page_list.write_text(pages_jsonl(pages, title), encoding="utf-8")
         command = [
@@ -205,3 +213,17 @@ def export_wacz(
         raise ExportError("wacz create failed: " + " / ".join(said))
     os.replace(partial, target)
     return WaczSummary(target, len(files), len(pages), tuple(f"{EXTRA_DIRECTORY}/{n}" for n in extra))
+
+
+def _redacted_copies(files: Sequence[Path], folder: Path, redactor: Redactor) -> list[Path]:
+    """Redacted copies of ``files`` in ``folder``, under the same names (the provenance names them)."""
+    folder.mkdir()
+    copies = []
+    for path in files:
+        copy = folder / path.name
+        try:
+            redact_warc(path, copy, redactor)
+        except (ValueError, zlib.error, ArchiveLoadFailed) as exc:  # all mean "damaged input"
+            raise ExportError(f"cannot redact {path}: {exc} (run 'archiver verify' to locate it)") from exc
+        copies.append(copy)
+    return copies

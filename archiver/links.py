@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 from urllib.parse import urljoin
 
 from .canonical import canonical_url
-from .redact import redact_value
+from .redact import Redactor, redactor_for
 from .scan import Candidate, scan_html, scan_text
 from .sources import HTML, Source, read_sources, source_from_bytes
 from .unwrap import Unwrapped, unwrap_chain
@@ -45,6 +45,11 @@ class Occurrence:
     end: int = 0
 
     def to_dict(self, *, redact: bool = False) -> dict[str, Any]:
+        """A JSON-ready view; ``redact`` hides the private values its chain names, in every encoding."""
+        return self.redacted_dict(redactor_for([self.chain]) if redact else None)
+
+    def redacted_dict(self, redactor: Redactor | None) -> dict[str, Any]:
+        """The JSON-ready view with ``redactor`` applied (None: as found)."""
         value = {
             "source": self.source,
             "line": self.line,
@@ -54,9 +59,9 @@ class Occurrence:
             "fragment": self.fragment,
             "chain": self.chain.to_dict(),
         }
-        if redact:  # the anchor too: a Markdown label is often the wrapped URL itself
+        if redactor is not None:  # the anchor too: a Markdown label is often the wrapped URL itself
             for key in ("anchor", "wrapped", "chain"):
-                value[key] = redact_value(value[key])
+                value[key] = redactor.value(value[key])
         return value
 
 
@@ -81,15 +86,22 @@ class Link:
         return tuple(dict.fromkeys(k for o in self.occurrences for k in o.chain.kinds))
 
     def to_dict(self, *, redact: bool = False) -> dict[str, Any]:
-        """A JSON-ready view; ``redact`` hides recipients and tenant ids in the raw text and chains."""
+        """A JSON-ready view; ``redact`` hides every private value its chains name (recipients,
+        message and tenant ids, Proofpoint tokens), in every field, in every encoding."""
+        redactor = self.redactor() if redact else None
+        shown = redactor.text if redactor else (lambda text: text)
         return {
-            "url": self.url,
+            "url": shown(self.url),
             "relative": self.relative,
             "removed_params": list(self.removed_params),
-            "error": self.error,
+            "error": shown(self.error) if self.error else self.error,
             "wrappers": list(self.kinds),
-            "occurrences": [o.to_dict(redact=redact) for o in self.occurrences],
+            "occurrences": [o.redacted_dict(redactor) for o in self.occurrences],
         }
+
+    def redactor(self) -> Redactor:
+        """The Redactor for the private values of every occurrence's unwrap chain."""
+        return redactor_for(o.chain for o in self.occurrences)
 
 
 # Unwrapping costs ~0.1 ms a URL and mail repeats the same wrapped links: remember them.

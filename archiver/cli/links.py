@@ -10,7 +10,6 @@ from typing import TextIO
 
 from .. import exitcodes
 from ..links import Link, find_links
-from ..redact import redact_text
 from ..sources import SourceProblem, read_sources
 from ._link_args import add_link_arguments
 from ._output import is_terminal, print_json_line
@@ -56,12 +55,13 @@ def _report_problems(problems: list[SourceProblem], links: list[Link], redact: b
     for link in failed:
         where = link.occurrences[0]
         message = f"{where.source}:{where.line}:{where.column}: cannot unwrap: {link.error}"
-        print(f"archiver: error: {_shown(message, redact)}", file=sys.stderr)
+        print(f"archiver: error: {_shown(link, message, redact)}", file=sys.stderr)
     return len(problems) + len(failed)
 
 
-def _shown(text: str, redact: bool) -> str:
-    return redact_text(text) if redact else text
+def _shown(link: Link, text: str, redact: bool) -> str:
+    """``text`` (about ``link``) with the private values of the link's chains hidden if asked."""
+    return link.redactor().text(text) if redact else text
 
 
 def _where(link: Link, limit: int) -> str:
@@ -71,10 +71,10 @@ def _where(link: Link, limit: int) -> str:
 
 
 def _write_plain(links: list[Link], redact: bool, out: TextIO) -> None:
-    """One line per link: URL, count, first places (nothing private to redact)."""
+    """One line per link: URL, count, first places (the URL redacted if it holds an address)."""
     for link in links:
         note = " [relative, no base]" if link.relative else ""
-        out.write(f"{link.url}{note}\t{len(link.occurrences)}\t{_where(link, 3)}\n")
+        out.write(f"{_shown(link, link.url, redact)}{note}\t{len(link.occurrences)}\t{_where(link, 3)}\n")
 
 
 def _write_table(links: list[Link], redact: bool, out: TextIO) -> None:
@@ -86,9 +86,10 @@ def _write_table(links: list[Link], redact: bool, out: TextIO) -> None:
     for column in ("#", "Original URL", "Wrapped by", "Seen", "Where", "Tracking removed"):
         table.add_column(column, overflow="fold")
     for number, link in enumerate(links, 1):
-        url = f"[yellow]{escape(link.url)}[/] (relative)" if link.relative else escape(link.url)
+        url = escape(_shown(link, link.url, redact))
+        url = f"[yellow]{url}[/] (relative)" if link.relative else url
         if link.error:
-            url += f"\n[red]{escape(_shown(link.error, redact))}[/]"
+            url += f"\n[red]{escape(_shown(link, link.error, redact))}[/]"
         table.add_row(str(number), url, " > ".join(link.kinds) or "-", str(len(link.occurrences)),
                       escape(_where(link, 3)), escape(", ".join(link.removed_params)) or "-")
     Console(file=out).print(table)
@@ -109,19 +110,20 @@ def _write_csv(links: list[Link], redact: bool, out: TextIO) -> None:
     writer = csv.DictWriter(out, fieldnames=_CSV_FIELDS, lineterminator="\n")
     writer.writeheader()
     for link in links:
+        shown = link.redactor().text if redact else (lambda text: text)
         for occurrence in link.occurrences:
             writer.writerow({
-                "url": link.url,
+                "url": shown(link.url),
                 "relative": link.relative,
                 "removed_params": ";".join(link.removed_params),
-                "error": link.error or "",
+                "error": shown(link.error or ""),
                 "source": occurrence.source,
                 "line": occurrence.line,
                 "column": occurrence.column,
-                "anchor": _shown(occurrence.anchor or "", redact),
+                "anchor": shown(occurrence.anchor or ""),
                 "fragment": occurrence.fragment or "",
                 "wrappers": " > ".join(occurrence.chain.kinds),
-                "wrapped": _shown(occurrence.wrapped, redact),
+                "wrapped": shown(occurrence.wrapped),
             })
 
 
