@@ -22,7 +22,7 @@ from rich.table import Table
 from rich.text import Text
 
 from .catalog import CATALOG_NAME, FAILED, HTTP_ERROR, OK, REVISIT, ROTTED, Capture, Catalog, LinkState, Location
-from .redact import redact_text, redact_value
+from .redact import Redactor, redactor_for
 from .replay import DEFAULT_PORT, replay_url
 
 NO_SOURCE = "(no source document)"
@@ -155,9 +155,11 @@ def build_report(
     for url, captures in history.items():
         if url not in placed:
             by_source[NO_SOURCE].append(_row(folder, captures, states[url], [], replay_port))
+    # One redactor for the whole report: a value one link's chain names is hidden everywhere.
+    redactor = redactor_for(m.chain for found in mentions.values() for m in found) if redact else None
     sections = tuple(
-        SourceSection(_shown(source, redact), tuple(sorted(
-            (_redacted(row) if redact else row for row in rows), key=lambda row: row.url)))
+        SourceSection(redactor.text(source) if redactor else source, tuple(sorted(
+            (_redacted(row, redactor) if redactor else row for row in rows), key=lambda row: row.url)))
         for source, rows in sorted(by_source.items(), key=lambda item: (item[0] == NO_SOURCE, item[0]))
     )
     return Report(str(folder), datetime.now(timezone.utc), redact, replay_port, sections)
@@ -217,12 +219,9 @@ def _block_digest(folder: Path, where: Location) -> str | None:
     return None
 
 
-def _shown(text: str, redact: bool) -> str:
-    return redact_text(text) if redact else text
-
-
-def _redacted(row: LinkRow) -> LinkRow:
+def _redacted(row: LinkRow, redactor: Redactor) -> LinkRow:
     """``row`` with private data hidden; its replay link is dropped if its own URL had any."""
+    redact_text, redact_value = redactor.text, redactor.value
     url = redact_text(row.url)
     final_url = redact_text(row.final_url) if row.final_url else None
     return LinkRow(
