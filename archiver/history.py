@@ -1,7 +1,8 @@
 """The outcome of one link over time: every capture, what changed, and when it rotted.
 
 ``archiver history`` prints it. The rot verdict of each capture is recomputed with the rule the
-catalog applies (``archiver.rot``), so the table says which capture showed the page gone.
+catalog applies (``archiver.rot``), so the table says which capture showed the page gone; whether
+a body was cut short is read from its WARC record (the catalog does not keep it).
 """
 
 from __future__ import annotations
@@ -14,19 +15,23 @@ from typing import Any
 
 from .canonical import canonical_url
 from .catalog import CATALOG_NAME, OK, REVISIT, THIRD_PARTY, Capture, Catalog, CatalogError, LinkState
+from .record_fields import record_fields
 from .rot import rot_reason
 
 
 @dataclass(frozen=True)
 class HistoryEntry:
-    """One capture of the link and, when it showed the page gone, why (else None)."""
+    """One capture of the link; ``rot`` why it showed the page gone, ``truncated`` the
+    WARC-Truncated reason of its record (``length``, ``disconnect``, ``time``); None if neither."""
 
     capture: Capture
     rot: str | None
+    truncated: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         where = self.capture.location
         return {**self.capture.to_json(), "changed": self.capture.changed, "rot": self.rot,
+                "truncated": self.truncated,
                 "warc_filename": where.filename if where else None,
                 "warc_offset": where.offset if where else None}
 
@@ -76,9 +81,15 @@ def link_history(archive: str | os.PathLike[str], url: str) -> LinkHistory | Non
             captures = catalog.history(candidate)
             if captures:
                 state = next(s for s in catalog.links() if s.url == candidate)
-                entries = [HistoryEntry(c, why) for c, why in zip(captures, rot_verdicts(captures))]
+                entries = [HistoryEntry(c, why, _truncation(folder, c))
+                           for c, why in zip(captures, rot_verdicts(captures))]
                 return LinkHistory(state, entries)
     return None
+
+
+def _truncation(folder: Path, capture: Capture) -> str | None:
+    fields = record_fields(folder, capture.location) if capture.location else None
+    return fields.get("WARC-Truncated") if fields else None
 
 
 __all__ = ["HistoryEntry", "LinkHistory", "link_history", "rot_verdicts"]

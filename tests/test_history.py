@@ -16,6 +16,7 @@ from archiver.history import link_history, rot_verdicts
 from archiver.pipeline import RunOptions, run
 from archiver.refresh import RefreshOptions, refresh
 from tests.servers import LoopbackServer, Reply, redirect
+from tests.truncated_archive import build_truncated_archive
 
 BIN = Path(sys.executable).parent
 OPTIONS = RunOptions(fetch=FetchOptions(allow_private=True, host_delay=0.0, retries=0, timeout=10.0,
@@ -105,3 +106,13 @@ def test_rot_verdicts_ignore_third_party_copies_and_judge_against_the_first_good
     ]
     assert rot_verdicts(captures) == [
         None, None, "redirects to an unrelated page (https://ex.com/)", None, "host no longer resolves"]
+
+
+def test_a_body_cut_short_is_flagged_in_history(tmp_path):
+    cut = build_truncated_archive(tmp_path)
+    assert [e.truncated for e in link_history(cut.directory, cut.big).entries] == ["length"]
+    assert [e.truncated for e in link_history(cut.directory, cut.whole).entries] == [None]
+    proc = history_cli(cut.cut, "--archive", str(cut.directory), "--json")
+    assert [c["truncated"] for c in json.loads(proc.stdout)["captures"]] == ["disconnect"]
+    plain = history_cli(cut.big, "--archive", str(cut.directory))
+    assert "\t200, truncated (length)\t" in plain.stdout

@@ -77,8 +77,10 @@ def _rows(history: LinkHistory) -> list[tuple[str, ...]]:
     for entry in history.entries:
         capture = entry.capture
         final = capture.final_url if capture.final_url != capture.url else None
-        rows.append((capture.time.isoformat(timespec="seconds"), capture.outcome,
-                     "" if capture.status is None else str(capture.status),
+        status = "" if capture.status is None else str(capture.status)
+        if entry.truncated:
+            status = f"{status}, truncated ({entry.truncated})".lstrip(", ")
+        rows.append((capture.time.isoformat(timespec="seconds"), capture.outcome, status,
                      {None: "", True: "yes", False: "no"}[capture.changed], final or "", _note(entry)))
     return rows
 
