@@ -15,7 +15,7 @@ from typing import Any
 
 from .canonical import canonical_url
 from .catalog import CATALOG_NAME, OK, REVISIT, THIRD_PARTY, Capture, Catalog, CatalogError, LinkState
-from .record_fields import record_fields
+from .record_fields import body_truncation, record_fields
 from .rot import rot_reason
 
 
@@ -88,8 +88,7 @@ def link_history(archive: str | os.PathLike[str], url: str) -> LinkHistory | Non
 
 
 def _truncation(folder: Path, capture: Capture) -> str | None:
-    fields = record_fields(folder, capture.location) if capture.location else None
-    return fields.get("WARC-Truncated") if fields else None
+    return body_truncation(record_fields(folder, capture.location)) if capture.location else None
 
 
 __all__ = ["HistoryEntry", "LinkHistory", "link_history", "rot_verdicts"]

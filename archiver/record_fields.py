@@ -8,6 +8,7 @@ read them here.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
@@ -31,4 +32,15 @@ def record_fields(archive: str | os.PathLike[str], where: Location) -> dict[str,
     return None
 
 
-__all__ = ["record_fields"]
+def body_truncation(fields: Mapping[str, str] | None) -> str | None:
+    """Why a response record's body is incomplete (its WARC-Truncated reason), or None.
+
+    A revisit is always marked ``length``: its payload lives in the original record, which is
+    not a body cut short.
+    """
+    if not fields or fields.get("WARC-Type") != "response":
+        return None
+    return fields.get("WARC-Truncated")
+
+
+__all__ = ["body_truncation", "record_fields"]

@@ -1,10 +1,10 @@
 """What the archive holds, per source document: each original URL, its status, captures and rot.
 
-``build_report`` reads the catalog (and, for block digests, the record headers it points at)
-into plain values; ``report_to_json`` and ``print_report`` show them (JSON for scripts, a rich
-table for people); ``archiver.report_html`` renders the same values as one self-contained page.
-Redaction (on by default) hides the recipient addresses, tenant ids and tokens that wrapped
-links carry, in every field shown.
+``build_report`` reads the catalog (and, for block digests and truncation, the record headers
+it points at) into plain values; ``report_to_json`` and ``print_report`` show them (JSON for
+scripts, a rich table for people); ``archiver.report_html`` renders the same values as one
+self-contained page. Redaction (on by default) hides the recipient addresses, tenant ids and
+tokens that wrapped links carry, in every field shown.
 """
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from .catalog import CATALOG_NAME, FAILED, HTTP_ERROR, OK, REVISIT, ROTTED, Capture, Catalog, LinkState, Location
+from .catalog import CATALOG_NAME, FAILED, HTTP_ERROR, OK, REVISIT, ROTTED, Capture, Catalog, LinkState
+from .record_fields import body_truncation, record_fields
 from .redact import Redactor, redactor_for
 from .replay import DEFAULT_PORT, replay_url
 
@@ -61,7 +62,8 @@ class LinkRow:
     ``status`` is a category word (``archived``, ``unchanged``, ``changed``, ``http error``,
     ``failed``); ``http_status`` the final HTTP status; ``changes`` how many captures found a
     payload different from the one before; ``replay`` where ``archiver replay`` shows the newest
-    capture (None when nothing was stored).
+    capture (None when nothing was stored); ``truncated`` the WARC-Truncated reason of its
+    record (``length`` for --max-size, ``disconnect``, ``time``), None when the body is whole.
     """
 
     url: str
@@ -79,6 +81,7 @@ class LinkRow:
     error_kind: str | None
     payload_digest: str | None
     block_digest: str | None
+    truncated: str | None
     record_id: str | None
     warc_file: str | None
     warc_offset: int | None
@@ -91,7 +94,8 @@ class LinkRow:
         detail = str(self.http_status) if self.http_status is not None else ""
         if self.status == FAILED_WORD:
             detail = self.error_kind or "no answer"
-        return f"{self.status} ({detail})" if detail else self.status
+        shown = f"{self.status} ({detail})" if detail else self.status
+        return f"{shown}, truncated ({self.truncated})" if self.truncated else shown
 
 
 @dataclass(frozen=True)
@@ -173,6 +177,7 @@ def _row(
     own = [capture for capture in captures if capture.outcome in (OK, HTTP_ERROR, FAILED, REVISIT)]
     latest = own[-1] if own else captures[-1]
     where = latest.location
+    fields = record_fields(folder, where) if where else None
     return LinkRow(
         url=state.url,
         status=_status_word(latest),
@@ -188,7 +193,8 @@ def _row(
         error=latest.error,
         error_kind=latest.error_kind,
         payload_digest=latest.payload_digest,
-        block_digest=_block_digest(folder, where) if where else None,
+        block_digest=fields.get("WARC-Block-Digest") if fields else None,
+        truncated=body_truncation(fields),
         record_id=where.record_id if where else None,
         warc_file=where.filename if where else None,
         warc_offset=where.offset if where else None,
@@ -205,20 +211,6 @@ def _status_word(latest: Capture) -> str:
     return words.get(latest.outcome, latest.outcome.replace("-", " "))
 
 
-def _block_digest(folder: Path, where: Location) -> str | None:
-    """The WARC-Block-Digest of the record the catalog points at (None if it cannot be read)."""
-    from warcio.archiveiterator import ArchiveIterator
-
-    try:
-        with open(folder / where.filename, "rb") as handle:
-            handle.seek(where.offset)
-            for record in ArchiveIterator(handle):
-                return record.rec_headers.get_header("WARC-Block-Digest")
-    except Exception:  # a damaged or missing file: 'archiver verify' names it
-        return None
-    return None
-
-
 def _redacted(row: LinkRow, redactor: Redactor) -> LinkRow:
     """``row`` with private data hidden; its replay link is dropped if its own URL had any."""
     redact_text, redact_value = redactor.text, redactor.value
@@ -230,7 +222,8 @@ def _redacted(row: LinkRow, redactor: Redactor) -> LinkRow:
         first_rotted=row.first_rotted, final_url=final_url,
         redirects=tuple((status, redact_text(hop)) for status, hop in row.redirects),
         error=redact_text(row.error) if row.error else None, error_kind=row.error_kind,
-        payload_digest=row.payload_digest, block_digest=row.block_digest, record_id=row.record_id,
+        payload_digest=row.payload_digest, block_digest=row.block_digest, truncated=row.truncated,
+        record_id=row.record_id,
         warc_file=row.warc_file, warc_offset=row.warc_offset,
         replay=row.replay if (url, final_url) == (row.url, row.final_url) else None,
         mentions=tuple(
@@ -270,6 +263,7 @@ def _link_json(link: LinkRow) -> dict[str, Any]:
         "redirects": [[status, url] for status, url in link.redirects], "error": link.error,
         "error_kind": link.error_kind,
         "payload_digest": link.payload_digest, "block_digest": link.block_digest,
+        "truncated": link.truncated,
         "record_id": link.record_id, "warc_file": link.warc_file, "warc_offset": link.warc_offset,
         "replay": link.replay,
         "mentions": [

@@ -61,6 +61,7 @@ def test_history_lists_every_capture_with_changes_and_rot(archive):
         (REVISIT, 200, True, None),
     ]
     assert history.state.state == "alive" and history.state.first_rotted is None
+    assert all(entry.truncated is None for entry in history.entries)  # revisits included
 
 
 def test_history_json_and_spelling_of_the_url(archive):

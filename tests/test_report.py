@@ -10,8 +10,11 @@ import pytest
 
 from archiver import exitcodes
 from archiver.cli import main
+from archiver.report import build_report
+from archiver.report_html import render_html
 from tests.archive_fixture import BuiltArchive, build_archive
 from tests.encoders.safelinks import MESSAGE_ID, RECIPIENT, TENANT_ID
+from tests.truncated_archive import build_truncated_archive
 
 
 @pytest.fixture(scope="module")
@@ -97,3 +100,27 @@ def test_terminal_table_names_sources_urls_and_status_words(built: BuiltArchive,
 def test_missing_catalog_is_a_clear_error(tmp_path: Path, capsys) -> None:
     assert main(["report", "--archive", str(tmp_path)]) == exitcodes.ARCHIVE_PROBLEM
     assert "no catalog.sqlite" in capsys.readouterr().err
+
+
+def test_truncated_bodies_are_flagged_in_json_table_and_html(tmp_path: Path, capsys, monkeypatch) -> None:
+    cut = build_truncated_archive(tmp_path)
+    assert main(["report", "--archive", str(cut.directory), "--json", "--no-redact"]) == exitcodes.OK
+    [section] = json.loads(capsys.readouterr().out)["sources"]
+    links = {link["url"]: link for link in section["links"]}
+    assert links[cut.big]["truncated"] == "length" and links[cut.big]["http_status"] == 200
+    assert links[cut.cut]["truncated"] == "disconnect"
+    assert links[cut.whole]["truncated"] is None
+    monkeypatch.setenv("COLUMNS", "300")
+    assert main(["report", "--archive", str(cut.directory)]) == exitcodes.OK
+    out = capsys.readouterr().out
+    rows = {line.split("│")[1].strip(): line for line in out.splitlines() if line.count("│") > 3}
+    assert "archived (200), truncated (length)" in rows[cut.big]
+    assert "truncated" not in rows[cut.whole]
+    assert "archived (200), truncated (disconnect)" in render_html(build_report(cut.directory))
+
+
+def test_a_revisit_is_not_reported_as_truncated(built: BuiltArchive, capsys) -> None:
+    # A revisit record always says WARC-Truncated: length (its payload is in the original).
+    document = report_json(built, capsys)
+    assert links_by_url(document, built.memo)[built.stable]["status"] == "unchanged"
+    assert all(link["truncated"] is None for section in document["sources"] for link in section["links"])
