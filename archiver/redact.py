@@ -47,9 +47,12 @@ _PROOFPOINT_R = re.compile(r"([?&]r=)([^&\s\"'<>]+)")
 _PRIVATE_KEY_PARTS = ("recipient", "email", "tenant", "message_id", "token", "customer", "message_hash")
 # A Proofpoint v3 placeholder: ``*`` for one replaced byte, ``**X`` for a run.
 _V3_PLACEHOLDER = r"(?:\*\*[A-Za-z0-9_-]|\*)+"
+# A quoted-printable soft line break: ``=`` at the end of a line of a stored e-mail.
+_SOFT_BREAK = r"(?:=\r?\n)?"
 # How a percent sign is written after nesting: ``%``, v2 ``-`` or v3 ``*``, any of those itself
-# escaped by an outer layer (``%2D``, ``%2A``, ``-2D``...), then re-encoded any number of times (``25``).
-_ESCAPE_PREFIX = r"(?:[%*-](?:25)*(?:2D|2A)|[%*-])(?:25)*"
+# escaped by an outer layer (``%2D``, ``%2A``, ``-2D``...), then re-encoded any number of times
+# (``25``); or quoted-printable ``=`` (``=3D`` in a stored e-mail).
+_ESCAPE_PREFIX = r"(?:[%*-](?:25)*(?:2D|2A)|[%*=-])(?:25)*"
 
 
 def private_values(chains: Iterable[Unwrapped | Mapping[str, Any]]) -> frozenset[str]:
@@ -122,22 +125,25 @@ def _values_pattern(values: frozenset[str]) -> re.Pattern[str] | None:
 
 
 def _value_regex(value: str) -> str:
-    """``value`` with each run of non-alphanumeric characters matching any encoding of it."""
+    """``value`` with each run of non-alphanumeric characters matching any encoding of it, and a
+    quoted-printable soft line break allowed between any two characters (a source e-mail)."""
     parts = []
     for piece in re.split(r"([A-Za-z0-9]+)", value):
         if not piece:
             continue
         if piece.isascii() and piece.isalnum():
-            parts.append(re.escape(piece))
+            parts.append(_SOFT_BREAK.join(re.escape(char) for char in piece))
         else:
             # Encoded character by character, or a v3 placeholder standing for the whole run.
-            parts.append("(?:" + "".join(_char_regex(c) for c in piece) + "|" + _V3_PLACEHOLDER + ")")
-    return "".join(parts)
+            encoded = _SOFT_BREAK.join(_char_regex(char) for char in piece)
+            parts.append(f"(?:{encoded}|{_V3_PLACEHOLDER})")
+    return _SOFT_BREAK.join(parts)
 
 
 def _char_regex(char: str) -> str:
     """``char`` raw, or its UTF-8 bytes percent-encoded (%, %25.., v2 ``-``, v3 ``*``)."""
-    escaped = "".join(f"{_ESCAPE_PREFIX}{byte:02X}" for byte in char.encode("utf-8"))
+    escaped = _SOFT_BREAK.join(
+        _ESCAPE_PREFIX + _SOFT_BREAK + _SOFT_BREAK.join(f"{byte:02X}") for byte in char.encode("utf-8"))
     alternatives = [escaped, re.escape(char)]
     if char == "/":
         alternatives.append("_")  # Proofpoint v2 writes / as _

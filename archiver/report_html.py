@@ -151,7 +151,8 @@ def render_html(report: Report) -> str:
         for key, title, kind in _COLUMNS
     )
     replay_base = f"http://127.0.0.1:{report.replay_port}/{COLLECTION}/"
-    redaction = ("Recipient e-mail addresses, tenant ids and recipient tokens found in wrapped links "
+    redaction = ("Recipient e-mail addresses, message and tenant ids, and Proofpoint tokens and customer "
+                 "ids found in wrapped links "
                  "are shown as REDACTED." if report.redacted else
                  "Not redacted: wrapped links are shown as found, with any recipient data they carry.")
     return f"""<!DOCTYPE html>

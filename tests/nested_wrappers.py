@@ -36,6 +36,8 @@ def visible_pieces() -> set[str]:
 
 
 def leaks(text: str) -> set[str]:
-    """The pieces of secrets found in ``text`` (case-insensitive); empty when redaction held."""
+    """The pieces of secrets found in ``text`` (case-insensitive), also across quoted-printable
+    soft line breaks; empty when redaction held."""
     lowered = text.lower()
+    lowered += "\n" + lowered.replace("=\r\n", "").replace("=\n", "")
     return {piece for piece in visible_pieces() if piece.lower() in lowered}
