@@ -61,7 +61,7 @@ def private_values(chains: Iterable[Unwrapped | Mapping[str, Any]]) -> frozenset
     for chain in chains:
         layers = chain.to_dict()["layers"] if isinstance(chain, Unwrapped) else chain.get("layers") or ()
         for layer in layers:
-            fields = layer.get("fields") or {} if isinstance(layer, Mapping) else {}
+            fields = (layer.get("fields") or {}) if isinstance(layer, Mapping) else {}
             for name, value in fields.items():
                 if name in PRIVATE_FIELDS and isinstance(value, str) and len(value.strip()) >= _MIN_VALUE_LENGTH:
                     found.add(value.strip())
