@@ -30,7 +30,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="write ONE self-contained HTML page (sortable, filterable, with "
                         "wrapped forms, unwrap and redirect chains, digests, replay links)")
     parser.add_argument("--no-redact", dest="redact", action="store_false",
-                        help="show recipient addresses, tenant ids and tokens as found")
+                        help="show recipient addresses, message and tenant ids, Proofpoint tokens and customer ids as found")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, metavar="N",
                         help=f"the 'archiver replay --port' the HTML replay links use (default {DEFAULT_PORT})")
     parser.set_defaults(func=run)
