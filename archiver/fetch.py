@@ -31,6 +31,7 @@ from .fetching.politeness import HostGate
 from .fetching.problem import FetchProblem
 from .fetching.retry import RETRY_STATUSES, backoff_delay, parse_retry_after
 from .fetching.robots import ROBOTS_MAX_SIZE, RobotsRules
+from .fetching.targets import redirect_target, target_url
 
 __all__ = ["FetchOptions", "Fetcher", "fetch_many", "parse_size"]
 
@@ -56,20 +57,6 @@ class _Fetch:
 def _no_client_cookies() -> CookieJar:
     """A jar that stores nothing, for the shared client: cookies must not leak between fetches."""
     return CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
-
-
-def _target(url: str) -> httpx.URL:
-    """Parse ``url`` for fetching (fragment dropped: it is never sent) or raise bad-scheme/bad-url."""
-    try:
-        parsed = httpx.URL(url)
-    except (httpx.InvalidURL, TypeError) as exc:
-        raise FetchProblem("bad-url", f"not a valid URL: {url!r} ({exc})") from None
-    if parsed.scheme not in ("http", "https"):
-        scheme = f"{parsed.scheme}:" if parsed.scheme else "a URL without a scheme"
-        raise FetchProblem("bad-scheme", f"only http and https URLs can be fetched, not {scheme} ({url})")
-    if not parsed.host:
-        raise FetchProblem("bad-url", f"no host name in URL {url!r}")
-    return parsed.copy_with(fragment=None) if parsed.fragment else parsed
 
 
 def _network_problem(exc: httpx.TransportError, url: httpx.URL, options: FetchOptions) -> FetchProblem:
@@ -122,20 +109,28 @@ class Fetcher:
     def __init__(self, options: FetchOptions | None = None) -> None:
         self.options = options or FetchOptions()
         self._client: httpx.AsyncClient | None = None
+        self._transport: httpx.AsyncHTTPTransport | None = None
         self._gate = HostGate(self.options.per_host, self.options.host_delay)
         self._slots = asyncio.Semaphore(self.options.concurrency)
         self._robots = RobotsRules(self.options.user_agent, self._fetch_robots_txt, self._crawl_delay)
 
     async def __aenter__(self) -> Fetcher:
         o = self.options
-        self._client = httpx.AsyncClient(
-            follow_redirects=False,
-            timeout=httpx.Timeout(o.read_timeout, connect=o.connect_timeout, pool=None),
+        # Requests go straight to the transport: the client's redirect handling would parse
+        # every Location header itself and raise on one it cannot use (javascript:, a bad
+        # port), losing the response; redirects are ours to judge (see fetching.targets).
+        self._transport = httpx.AsyncHTTPTransport(
             limits=httpx.Limits(max_connections=None, max_keepalive_connections=max(20, o.concurrency)),
+            proxy=o.proxy,
+            trust_env=False,  # no proxy or CA settings picked up from the environment behind our back
+        )
+        # The client builds requests (default headers, time-outs) and closes the transport.
+        self._client = httpx.AsyncClient(
+            transport=self._transport,
+            timeout=httpx.Timeout(o.read_timeout, connect=o.connect_timeout, pool=None),
             headers={"User-Agent": o.user_agent, "Accept-Encoding": ACCEPT_ENCODING},
             cookies=_no_client_cookies(),
-            proxy=o.proxy,
-            trust_env=False,  # no proxy or credentials picked up from the environment behind our back
+            trust_env=False,
         )
         return self
 
@@ -144,7 +139,7 @@ class Fetcher:
     ) -> None:
         if self._client is not None:
             await self._client.aclose()
-            self._client = None
+            self._client = self._transport = None
 
     async def fetch(self, url: str) -> FetchResult:
         """Fetch ``url``, following redirects; every hop is an Exchange with its body spooled.
@@ -173,7 +168,7 @@ class Fetcher:
     async def _follow(self, url: str, state: _Fetch) -> None:
         """Fetch ``url`` and the redirects it leads to, appending each hop to the result."""
         seen: set[tuple[str, str | None]] = set()
-        target = _target(url)
+        target = target_url(url)
         while True:
             # A loop is the same URL asked again with the same cookies: a cookie-setting
             # detour back to the first URL is how many sites work, not a loop.
@@ -192,11 +187,7 @@ class Fetcher:
                 raise FetchProblem(
                     "too-many-redirects", f"more than {self.options.max_redirects} redirects from {url}"
                 )
-            try:
-                next_url = str(target.join(location))
-            except httpx.InvalidURL as exc:
-                raise FetchProblem("protocol", f"{target} redirects to an invalid URL {location!r} ({exc})") from None
-            target = _target(next_url)
+            target = redirect_target(target, location)
 
     def _cookie_header(self, target: httpx.URL, state: _Fetch) -> str | None:
         if not state.cookies.jar:
@@ -238,7 +229,7 @@ class Fetcher:
 
     async def _send(self, target: httpx.URL, state: _Fetch) -> Exchange:
         """Send one request and spool its response, holding a host slot and a global slot."""
-        assert self._client is not None, "use Fetcher inside 'async with'"
+        assert self._client is not None and self._transport is not None, "use Fetcher inside 'async with'"
         o = self.options
         host = target.host
         async with self._gate.slot(host), self._slots:
@@ -263,9 +254,10 @@ class Fetcher:
             response = None
             with anyio.move_on_after(state.remaining()):
                 try:
-                    response = await self._client.send(request, stream=True)
+                    response = await self._transport.handle_async_request(request)
                 except httpx.TransportError as exc:
                     raise _network_problem(exc, target, o) from None
+                response.request = request  # cookie extraction reads it
             if response is None:
                 raise FetchProblem("timeout", f"no response from {host} within the {o.timeout:g}s fetch limit")
             try:

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from archiver.exchange import FetchResult
 from archiver.fetch import FetchOptions, Fetcher
+from archiver.fetching import guard
 from tests.servers import LoopbackServer, Reply, http_date, redirect
 
 FAST = dict(allow_private=True, robots="ignore", host_delay=0.0, backoff=0.05, retries=3)
@@ -217,10 +218,23 @@ def test_private_address_refused_by_default(server: LoopbackServer, tmp_path: Pa
     assert server.requests == []  # nothing was sent
 
 
-def test_private_address_refused_on_a_redirect_hop(server: LoopbackServer, tmp_path: Path) -> None:
-    server.route("/", redirect("http://localhost:9/admin"))
-    result = fetch(server.url("/"), tmp_path, allow_private=False, proxy=None)
-    assert result.error_kind == "refused-address"
+def test_private_address_refused_on_a_redirect_hop(
+    server: LoopbackServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # No public internet here: 127.0.0.2 stands in for a public site, so the first hop is
+    # allowed and only the redirect to 127.0.0.1 (still private) can be refused.
+    judge = guard.refused_reason
+    monkeypatch.setattr(
+        guard, "refused_reason", lambda address: None if str(address) == "127.0.0.2" else judge(address)
+    )
+    server.route("/admin", Reply(body=b"secret"))
+    with LoopbackServer("127.0.0.2") as public:
+        public.route("/", redirect(server.url("/admin")))
+        result = fetch(public.url("/"), tmp_path, allow_private=False)
+    assert [r.target for r in public.requests] == ["/"]  # the first hop was fetched
+    assert result.redirect_chain == [(302, public.url("/"))]
+    assert result.error_kind == "refused-address" and "127.0.0.1" in (result.error or "")
+    assert server.requests == []  # the private target received nothing
 
 
 @pytest.mark.parametrize("url", ["ftp://example.org/file", "file:///etc/passwd", "javascript:alert(1)", "example.org"])
@@ -250,6 +264,78 @@ def test_redirect_chain_is_one_exchange_per_hop(server: LoopbackServer, tmp_path
     assert body(result) == b"landed" and result.final_url == server.url("/d?x=1")
     assert result.attempts == 4 and [r.target for r in server.requests] == ["/a", "/b", "/c", "/d?x=1"]
     assert all(ex.body_path.exists() for ex in result.exchanges)
+
+
+@pytest.mark.parametrize(
+    ("location", "kind", "message"),
+    [
+        ("javascript:alert(1)", "bad-scheme", "redirect to a javascript: URL refused"),
+        ("mailto:x@y", "bad-scheme", "redirect to a mailto: URL refused"),
+        ("http://[::1", "bad-url", "redirect with an invalid Location header: 'http://[::1'"),
+        ("http://", "bad-url", "redirect with an invalid Location header: 'http://' (no host name)"),
+        ("//", "bad-url", "redirect with an invalid Location header: '//' (no host name)"),
+        ("http://127.0.0.1:99999/", "bad-url", "port 99999 out of range"),
+    ],
+)
+def test_unusable_redirect_keeps_the_redirect_and_says_why(
+    server: LoopbackServer, tmp_path: Path, location: str, kind: str, message: str
+) -> None:
+    server.route("/go", Reply(302, body=b"moved", headers=[("Location", location)]))
+    result = fetch(server.url("/go"), tmp_path)
+    assert result.error_kind == kind and message in (result.error or "")
+    # What the server said is kept: the redirect is an Exchange with its body.
+    assert result.redirect_chain == [(302, server.url("/go"))]
+    assert result.exchanges[0].body_path.read_bytes() == b"moved"
+    assert ("Location", location) in result.exchanges[0].response_headers
+    assert len(server.requests) == 1
+
+
+@pytest.mark.parametrize(
+    ("sent", "arrived"),
+    [
+        ("/a b/caf\u00c3\u00a9?q=x y", "/a%20b/caf%C3%A9?q=x%20y"),  # the header's bytes are UTF-8 "café"
+        ("/caf\u00e9", "/caf%E9"),  # not UTF-8: the byte itself is percent-encoded
+    ],
+)
+def test_redirect_location_with_spaces_and_non_ascii_is_followed(
+    server: LoopbackServer, tmp_path: Path, sent: str, arrived: str
+) -> None:
+    server.route("/go", redirect(sent))  # the test server writes header text as latin-1 bytes
+    server.route(arrived.split("?")[0], Reply(body=b"here"))
+    result = fetch(server.url("/go"), tmp_path)
+    assert body(result) == b"here" and result.final_url == server.url(arrived)
+    assert [r.target for r in server.requests] == ["/go", arrived]
+
+
+# Header text the test server can send (latin-1, no CR/LF), without "/", "\\", ":" or "@",
+# so no generated Location names a host other than 127.0.0.1: no other address is contacted.
+LOCATION_TEXT = st.text(
+    st.characters(min_codepoint=0x20, max_codepoint=0xFF, exclude_characters="/\\:@\x7f"), max_size=30
+)
+LOCATION_PREFIXES = ["", "/", "?", "#", "%", "javascript:", "mailto:", "data:", "HTTP://127.0.0.1:{port}/",
+                     "http://127.0.0.1:99999", "http://[", "ftp://127.0.0.1/"]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(prefix=st.sampled_from(LOCATION_PREFIXES), text=LOCATION_TEXT)
+def test_any_location_a_server_sends_gives_a_result(
+    server: LoopbackServer, tmp_path: Path, prefix: str, text: str
+) -> None:
+    location = prefix.format(port=server.port) + text
+    server.route("/go", Reply(302, body=b"moved", headers=[("Location", location)]))
+    result = fetch(server.url("/go"), tmp_path, retries=0, timeout=5)  # raising here is the failure
+    assert result.exchanges[0].status == 302 and result.exchanges[0].target_uri == server.url("/go")
+    if result.error_kind in ("bad-url", "bad-scheme"):
+        assert len(result.exchanges) == 1 and "redirect" in (result.error or "")
+    for exchange in result.exchanges:
+        exchange.discard()
+
+
+def test_empty_location_ends_the_fetch_at_the_redirect(server: LoopbackServer, tmp_path: Path) -> None:
+    server.route("/go", Reply(302, body=b"nowhere to go", headers=[("Location", "")]))
+    result = fetch(server.url("/go"), tmp_path)
+    assert result.error is None and result.status == 302 and body(result) == b"nowhere to go"
+    assert len(server.requests) == 1
 
 
 def test_redirect_loop_is_detected(server: LoopbackServer, tmp_path: Path) -> None:

@@ -85,6 +85,22 @@ def test_fetch_many_returns_input_order_and_reports_each(hosts: list[LoopbackSer
     assert sorted(seen) == sorted(urls) and seen[-1] == urls[0]  # callbacks in order of completion
 
 
+def test_unusable_redirects_in_a_batch_spoil_only_their_own_links(hosts: list[LoopbackServer], tmp_path: Path) -> None:
+    server = hosts[0]
+    for n, location in enumerate(["javascript:alert(1)", "mailto:x@y", "http://[::1", "http://127.0.0.1:99999/"]):
+        server.route(f"/bad{n}", Reply(302, headers=[("Location", location)]))
+    server.route("/good", Reply(body=b"fine"))
+    bad = [server.url(f"/bad{n}") for n in range(4)]
+    good = [server.url(f"/good?n={n}") for n in range(3)]
+    urls = [good[0], bad[0], bad[1], good[1], bad[2], bad[3], good[2]]
+    results = run_batch(urls, tmp_path)
+    assert [r.url for r in results] == urls
+    assert [r.status for r in results if r.url in good] == [200, 200, 200]
+    assert [r.error_kind for r in results if r.url in bad] == ["bad-scheme", "bad-scheme", "bad-url", "bad-url"]
+    assert all(r.redirect_chain == [(302, r.url)] for r in results if r.url in bad)  # each kept its 302
+    assert len(server.requests_to("/good")) == 3
+
+
 def test_fetch_many_with_a_plain_callback_and_no_urls(tmp_path: Path) -> None:
     calls: list[FetchResult] = []
     assert asyncio.run(fetch_many([], FetchOptions(spool_dir=tmp_path), calls.append)) == []

@@ -1,15 +1,20 @@
-"""The fetcher's pure parts: sizes, address judgement, Retry-After, options, robots decoding."""
+"""The fetcher's pure parts: sizes, address judgement, Retry-After, options (and how the CLI
+reports a bad one), robots decoding."""
 
 from __future__ import annotations
 
 import gzip
+import subprocess
+import sys
 import zlib
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from archiver import exitcodes
 from archiver.fetch import FetchOptions, parse_size
 from archiver.fetching.guard import check_literal, refused_reason
 from archiver.fetching.problem import FetchProblem
@@ -121,6 +126,40 @@ def test_retry_statuses() -> None:
 def test_options_refuse_bad_values(field: str, value: object) -> None:
     with pytest.raises(ValueError, match=field):
         FetchOptions(**{field: value})
+
+
+@pytest.mark.parametrize(
+    "proxy",
+    ["notaurl", "socks5://127.0.0.1:1", "http://", "ftp://proxy.example:21", "http://[::1", "http://h:99999", ""],
+)
+def test_options_refuse_a_proxy_that_is_not_an_http_url(proxy: str) -> None:
+    with pytest.raises(ValueError, match="--proxy must be an http:// or https:// URL") as caught:
+        FetchOptions(proxy=proxy)
+    assert repr(proxy) in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "proxy", ["http://127.0.0.1:3128", "https://proxy.example:8443/", "HTTP://user:pw@proxy.example"]
+)
+def test_options_accept_http_and_https_proxies(proxy: str) -> None:
+    assert FetchOptions(proxy=proxy).proxy == proxy
+
+
+@pytest.mark.parametrize(
+    ("command", "proxy"), [("run", "notaurl"), ("refresh", "socks5://127.0.0.1:1")]
+)
+def test_cli_bad_proxy_is_a_usage_error_not_a_traceback(tmp_path: Path, command: str, proxy: str) -> None:
+    document = tmp_path / "doc.txt"
+    document.write_text("see http://127.0.0.1:9/page\n")
+    paths = [str(document)] if command == "run" else []
+    proc = subprocess.run(
+        [sys.executable, "-m", "archiver", command, "--proxy", proxy, "--archive", str(tmp_path / "archive"), *paths],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert proc.returncode == exitcodes.USAGE == 2
+    assert f"archiver {command}: --proxy must be an http:// or https:// URL" in proc.stderr
+    assert repr(proxy) in proc.stderr and "Traceback" not in proc.stderr
+    assert not (tmp_path / "archive").exists()  # refused before anything was touched
 
 
 def test_default_options_are_polite_and_safe() -> None:

@@ -7,6 +7,10 @@ from decimal import Decimal
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import httpx
+
+from .targets import SCHEMES, url_flaw
+
 PROJECT_URL = "https://pypi.org/project/archiver/"
 """Where a site operator who sees our user agent in their logs can read what we are."""
 
@@ -34,6 +38,7 @@ class FetchOptions:
     by default (archiver asks before it fetches, as a polite bot should); ``"ignore"`` skips
     robots.txt. ``spool_dir`` is where response bodies are streamed to (the system temp folder
     when None). ``backoff`` is the base of the exponential back-off between retries, in seconds.
+    ``proxy`` is an http:// or https:// proxy URL every request goes through (no SOCKS).
     """
 
     concurrency: int = 8
@@ -69,6 +74,20 @@ class FetchOptions:
                 raise ValueError(f"{name} must not be negative")
         if self.robots not in ROBOTS_CHOICES:
             raise ValueError(f"robots must be one of {', '.join(ROBOTS_CHOICES)}, not {self.robots!r}")
+        if self.proxy is not None and not _is_http_proxy(self.proxy):
+            raise ValueError(
+                f"--proxy must be an http:// or https:// URL such as http://proxy.example:3128, not {self.proxy!r}"
+            )
+
+
+def _is_http_proxy(url: str) -> bool:
+    """Whether ``url`` is a proxy httpx can use without extras: http(s), a host, a valid port."""
+    # Anything else fails only when the client is made (socks5 needs the socksio package).
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, TypeError):
+        return False
+    return parsed.scheme in SCHEMES and url_flaw(parsed) is None
 
 
 _UNITS = {
