@@ -223,13 +223,19 @@ def slow_site():
         yield server
 
 
-def test_sigterm_finishes_the_records_in_hand_and_closes_the_files(tmp_path, slow_site):
+def _run_caught_in_the_middle(tmp_path: Path, slow_site: LoopbackServer):
+    """A run in a subprocess, once its two quick captures are catalogued and the third hangs."""
     docs = tmp_path / "docs"
     urls = [slow_site.url(p) for p in ("/one", "/two", "/hang")]
     write_doc(docs, "a.txt", "\n".join(urls) + "\n")
     archive = tmp_path / "archive"
     proc = _start_run(docs, archive)
     _wait_for(lambda: _captured(archive) >= 2 and slow_site.requests_to("/hang"))
+    return proc, docs, archive, urls
+
+
+def test_sigterm_finishes_the_records_in_hand_and_closes_the_files(tmp_path, slow_site):
+    proc, _, archive, urls = _run_caught_in_the_middle(tmp_path, slow_site)
 
     proc.send_signal(signal.SIGTERM)
     out, err = proc.communicate(timeout=30)
@@ -243,12 +249,7 @@ def test_sigterm_finishes_the_records_in_hand_and_closes_the_files(tmp_path, slo
 
 
 def test_hard_kill_then_resume_repairs_the_open_file_and_keeps_every_capture(tmp_path, slow_site):
-    docs = tmp_path / "docs"
-    urls = [slow_site.url(p) for p in ("/one", "/two", "/hang")]
-    write_doc(docs, "a.txt", "\n".join(urls) + "\n")
-    archive = tmp_path / "archive"
-    proc = _start_run(docs, archive)
-    _wait_for(lambda: _captured(archive) >= 2 and slow_site.requests_to("/hang"))
+    proc, docs, archive, urls = _run_caught_in_the_middle(tmp_path, slow_site)
     proc.kill()
     proc.wait(timeout=10)
     (left_open,) = archive.glob("*.warc.gz.open")
