@@ -5,7 +5,8 @@
    settings allow: each request takes at least the latency, at most ``concurrency`` run at
    once in all and ``per_host`` per host, and one host's request starts are ``host_delay`` apart.
 2. Memory: peak RSS (psutil, sampled) of this process while one ``--big-mb`` response is
-   streamed to a spool file with a max_size above it; the body is never held in memory.
+   fetched (streamed to a spool file, max_size above it), then archived end to end by
+   ``pipeline.capture_links`` (fetch, WARC, catalog); the body is never held in memory.
 3. WARC cost: the throughput run again, each result written with ``WarcWriter.write_exchange``
    from ``on_result``, against the same run that only discards the spooled bodies.
 4. Store cost: the same URLs through ``archiver run``'s fetch-and-store stage
@@ -23,6 +24,7 @@ import asyncio
 import math
 import multiprocessing
 import random
+import shutil
 import sys
 import tempfile
 import threading
@@ -165,17 +167,26 @@ def run(args: argparse.Namespace, urls: list[str], options: FetchOptions, scratc
         print(f"throughput: {plain[0]:.2f} s, bound {least:.2f} s -> {versus} "
               f"({args.urls / plain[0]:.0f} URLs/s, {plain[1]:.2f} ms CPU per URL)")
     if "memory" not in args.skip:
+        from archiver.links import Link
+        from archiver.pipeline import RunOptions, capture_links
+
         before = psutil.Process().memory_info().rss
         with PeakRSS() as rss:
             started = time.perf_counter()
             result = asyncio.run(big_fetch(big_url, options))
-            elapsed = time.perf_counter() - started
-        final = result.final
-        if final is None or final.body_length != args.big_mb * 2**20:
-            raise SystemExit(f"big fetch failed: {result.error}")
-        final.discard()
-        print(f"memory: {args.big_mb} MiB streamed in {elapsed:.1f} s ({args.big_mb / elapsed:.0f} MiB/s); "
+            fetched = time.perf_counter() - started
+            if result.final is not None:
+                result.final.discard()
+            started = time.perf_counter()
+            report = capture_links(scratch / "big", [Link(big_url)], RunOptions(fetch=options))
+            archived = time.perf_counter() - started
+        if result.final is None or result.final.body_length != args.big_mb * 2**20 or report.failures:
+            raise SystemExit(f"big fetch failed: {result.error or report.failures}")
+        stored = sum(p.stat().st_size for p in (scratch / "big").glob("*.warc.gz"))
+        print(f"memory: {args.big_mb} MiB fetched in {fetched:.1f} s ({args.big_mb / fetched:.0f} MiB/s), "
+              f"archived by 'archiver run''s stages in {archived:.1f} s ({stored / 2**20:.1f} MiB of WARC); "
               f"peak RSS {rss.peak / 2**20:.0f} MiB (before: {before / 2**20:.0f} MiB)")
+        shutil.rmtree(scratch / "big")
     if "warc" not in args.skip:
         from archiver.warc import WarcWriter
 
