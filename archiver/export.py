@@ -209,10 +209,38 @@ def export_wacz(
         done = subprocess.run(command, capture_output=True, text=True)
     if done.returncode != 0:
         partial.unlink(missing_ok=True)
-        said = (done.stderr.strip() or done.stdout.strip()).splitlines()[-5:]
-        raise ExportError("wacz create failed: " + " / ".join(said))
+        raise ExportError("wacz create failed: " + _wacz_failure(done.stderr or done.stdout, done.returncode))
     os.replace(partial, target)
     return WaczSummary(target, len(files), len(pages), tuple(f"{EXTRA_DIRECTORY}/{n}" for n in extra))
+
+
+def _wacz_failure(output: str, returncode: int) -> str:
+    """One line saying why ``wacz create`` failed: the final line of its output (with a traceback,
+    the exception's message), control characters escaped; a damaged WARC file is named as such.
+
+    A traceback is the child's internals, not something a user can act on.
+    """
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    if not lines:
+        return f"exit status {returncode}"
+    kind, colon, message = lines[-1].partition(": ")
+    if colon and kind in _DAMAGED_INPUT_ERRORS:
+        return f"a WARC file is damaged ({_printable(message)}); run 'archiver verify' to locate it"
+    return _printable(lines[-1])
+
+
+_DAMAGED_INPUT_ERRORS = frozenset({
+    "warcio.exceptions.ArchiveLoadFailed", "zlib.error", "EOFError", "gzip.BadGzipFile",
+})
+"""The exceptions (as a traceback names them) the WARC reader raises on a damaged file."""
+_MESSAGE_LIMIT = 160
+"""Characters of a child's message kept: the reader quotes whole lines of the damaged bytes."""
+
+
+def _printable(text: str) -> str:
+    """``text`` on one line with control characters escaped, cut to ``_MESSAGE_LIMIT`` characters."""
+    escaped = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    return escaped if len(escaped) <= _MESSAGE_LIMIT else escaped[: _MESSAGE_LIMIT - 1] + "…"
 
 
 def _redacted_copies(files: Sequence[Path], folder: Path, redactor: Redactor) -> list[Path]:

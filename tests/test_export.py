@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from archiver import exitcodes
+from archiver.catalog import Catalog
 from archiver.cli import main
 from archiver.export import MissingPackageError, require
 from archiver.warc import iter_records, warc_files
@@ -121,3 +123,25 @@ def test_a_missing_optional_package_is_named_with_how_to_install_it() -> None:
     with pytest.raises(MissingPackageError, match=r"needs the no-such-package package: pip install 'archiver\[share\]'"):
         require("no_such_module_for_archiver", "no-such-package")
     require("cdxj_indexer", "cdxj-indexer")  # installed: no error
+
+
+def test_export_of_a_damaged_warc_says_so_in_one_line_and_leaves_nothing(
+    built: BuiltArchive, tmp_path: Path, capsys
+) -> None:
+    archive = tmp_path / "archive"
+    shutil.copytree(built.directory, archive)
+    with Catalog.open(archive) as catalog:
+        where = catalog.latest_capture(built.changing).location
+    path = archive / where.filename
+    data = bytearray(path.read_bytes())
+    data[where.offset + where.length // 2] ^= 0x01  # inside a response's gzip member
+    path.write_bytes(bytes(data))
+    out = tmp_path / "out"
+    code = main(["export", "--archive", str(archive), "--wacz", str(out / "archive.wacz")])
+    err = capsys.readouterr().err
+    assert code == exitcodes.ARCHIVE_PROBLEM
+    [line] = err.splitlines()
+    assert line.startswith("archiver export: error: wacz create failed: a WARC file is damaged (")
+    assert "archiver verify" in line and "Traceback" not in err and 'File "' not in err
+    assert line.isprintable()  # the bytes the reader quotes are escaped
+    assert list(out.iterdir()) == []  # neither the package nor its .part
