@@ -98,7 +98,11 @@ class RefreshOptions:
 
 @dataclass
 class RefreshReport:
-    """One refresh round: the run it made, which links are rotted now, and the fallbacks."""
+    """One refresh round: the run it made, which links are rotted now, and the fallbacks.
+
+    A round that selected no link makes no run and writes nothing (a periodic refresh would
+    otherwise leave a near-empty WARC file every round): its ``run`` is empty, with run_id "".
+    """
 
     run: RunReport
     selected: int
@@ -135,7 +139,7 @@ def refresh(
     """Capture again the links of ``archive`` that ``options`` selects; one round.
 
     Raises CatalogError when the folder holds no catalog, LockedError when another process
-    holds the archive. Ctrl-C or SIGTERM stops the round as in ``run`` (``interrupted``).
+    holds the archive (not when nothing is selected: the archive is then only read). Ctrl-C or SIGTERM stops the round as in ``run`` (``interrupted``).
     """
     options = options or RefreshOptions()
     folder = Path(archive)
@@ -144,6 +148,8 @@ def refresh(
     with Catalog.open(folder) as catalog:
         urls = select_urls(catalog.latest_captures(), now=now or datetime.now(timezone.utc),
                            older_than=options.older_than, only=options.only)
+    if not urls:  # the fallbacks look only among the selected links: nothing to do at all
+        return RefreshReport(RunReport(run_id="", archive=folder), 0)
     rotted: list[LinkState] = []
     fallbacks: list[FallbackResult] = []
 

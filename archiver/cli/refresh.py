@@ -97,7 +97,8 @@ def _round(args: argparse.Namespace, options: RefreshOptions, *, locked_is_fatal
 
 def _print_report(report: RefreshReport) -> None:
     print(f"refresh: {report.selected} link(s) selected")
-    print_summary(report.run)
+    if report.selected:  # else no run was made
+        print_summary(report.run)
     for state in report.rotted:
         since = state.first_rotted.isoformat(timespec="seconds") if state.first_rotted else "?"
         print(f"rotted: {state.url} (since {since}; its earlier captures are kept)")
