@@ -23,7 +23,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from .rot import rot_reason
+from .rot import GONE_ERRORS, rot_reason
 
 CATALOG_NAME = "catalog.sqlite"
 SCHEMA_VERSION = 1
@@ -304,6 +304,7 @@ class Catalog:
                 return capture
             link_id = self._link_id(capture.url, capture.time)
             reference = self._rot_reference(link_id)
+            previous = self._previous_own_capture(link_id)
             capture = replace(capture, changed=self._changed(link_id, capture))
             self._db.execute(
                 "INSERT INTO captures (link_id, run_id, time, outcome, status, final_url,"
@@ -323,7 +324,7 @@ class Catalog:
                     (link_id, occ.source, occ.line, occ.column, int(occ.wrapped), occ.written,
                      occ.anchor, json.dumps(dict(occ.chain), sort_keys=True)),
                 )
-            self._update_state(link_id, capture, reference)
+            self._update_state(link_id, capture, reference, previous)
         return capture
 
     def save_run(self, run: Run) -> None:
@@ -463,21 +464,34 @@ class Catalog:
         ).fetchone()
         return row["final_url"] if row else None
 
-    def _update_state(self, link_id: int, capture: Capture, reference: str | None) -> None:
-        # See archiver.rot: gone (404/410, DNS, redirected away) rots a link, a good answer
-        # revives it, and a passing failure (timeout, 5xx, ...) or another archive's copy
-        # leaves the verdict as it was.
+    def _previous_own_capture(self, link_id: int) -> sqlite3.Row | None:
+        """The link's newest capture so far that is not another archive's copy."""
+        return self._db.execute(
+            "SELECT error_kind, time FROM captures WHERE link_id = ? AND outcome != ?"
+            " ORDER BY time DESC, id DESC LIMIT 1", (link_id, THIRD_PARTY),
+        ).fetchone()
+
+    def _update_state(self, link_id: int, capture: Capture, reference: str | None,
+                      previous: sqlite3.Row | None) -> None:
+        # See archiver.rot: gone (404/410, DNS twice, redirected away) rots a link that was
+        # archived fine, a good answer revives it, and a passing failure (timeout, 5xx, ...)
+        # or another archive's copy leaves the verdict as it was.
         if capture.outcome == THIRD_PARTY:
             return
-        if rot_reason(capture.status, capture.error_kind, reference, capture.final_url) is None:
+        previous_kind = previous["error_kind"] if previous else None
+        reason = rot_reason(capture.status, capture.error_kind, reference, capture.final_url,
+                            previous_kind)
+        if reason is None:
             if capture.outcome in (OK, REVISIT):
                 self._db.execute("UPDATE links SET state = ?, first_rotted = NULL WHERE id = ?",
                                  (ALIVE, link_id))
-        else:
-            self._db.execute(
-                "UPDATE links SET state = ?, first_rotted = COALESCE(first_rotted, ?) WHERE id = ?",
-                (ROTTED, _iso(capture.time), link_id),
-            )
+            return
+        # A host that stopped resolving was first seen gone at the first failure of the two.
+        since = previous["time"] if capture.error_kind in GONE_ERRORS and previous else _iso(capture.time)
+        self._db.execute(
+            "UPDATE links SET state = ?, first_rotted = COALESCE(first_rotted, ?) WHERE id = ?",
+            (ROTTED, since, link_id),
+        )
 
 
 class _Transaction:

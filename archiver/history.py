@@ -57,12 +57,15 @@ def rot_verdicts(history: Sequence[Capture]) -> list[str | None]:
     redirects are compared with where the first capture archived fine led, and a third party's
     copy says nothing about the live page."""
     reference: str | None = None
+    previous: str | None = None  # the error kind of the previous own capture
     verdicts: list[str | None] = []
     for capture in history:
         if capture.outcome == THIRD_PARTY:
             verdicts.append(None)
             continue
-        verdicts.append(rot_reason(capture.status, capture.error_kind, reference, capture.final_url))
+        verdicts.append(rot_reason(capture.status, capture.error_kind, reference,
+                                   capture.final_url, previous))
+        previous = capture.error_kind
         if reference is None and capture.outcome in (OK, REVISIT):
             reference = capture.final_url
     return verdicts

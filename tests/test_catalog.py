@@ -91,9 +91,19 @@ def test_rot_streak_keeps_its_first_date(tmp_path: Path) -> None:
         assert state.state == ROTTED and state.first_rotted == first_bad.time
 
 
+def test_a_link_never_archived_fine_cannot_rot(tmp_path: Path) -> None:
+    archive = tmp_path / "archive"
+    with WarcWriter(archive) as writer, Catalog.open(archive) as catalog:
+        store_fetch(writer, catalog, URL, fetch(tmp_path, b"not here", 404))
+        store_fetch(writer, catalog, URL, fetch(tmp_path, b"still not here", 410))
+        [state] = catalog.links()
+        assert state.state != ROTTED and state.first_rotted is None
+
+
 def test_repeated_error_page_is_a_revisit_but_still_rotted(tmp_path: Path) -> None:
     archive = tmp_path / "archive"
     with WarcWriter(archive) as writer, Catalog.open(archive) as catalog:
+        store_fetch(writer, catalog, URL, fetch(tmp_path, b"the page", 200))  # archived fine once
         first = store_fetch(writer, catalog, URL, fetch(tmp_path, b"not here", 404))
         again = store_fetch(writer, catalog, URL, fetch(tmp_path, b"not here", 404))
         assert again.outcome == HTTP_ERROR and again.revisit_of == first.record_id

@@ -104,9 +104,11 @@ def test_rot_verdicts_ignore_third_party_copies_and_judge_against_the_first_good
         Capture(page, t, OK, 200, final_url=home),
         Capture(page, t, THIRD_PARTY, 200, final_url="https://web.archive.org/web/2020id_/" + page),
         Capture(page, t, FAILED, error_kind="dns"),
+        Capture(page, t, FAILED, error_kind="dns"),
     ]
     assert rot_verdicts(captures) == [
-        None, None, "redirects to an unrelated page (https://ex.com/)", None, "host no longer resolves"]
+        None, None, "redirects to an unrelated page (https://ex.com/)", None, None,
+        "host no longer resolves"]
 
 
 def test_a_body_cut_short_is_flagged_in_history(tmp_path):

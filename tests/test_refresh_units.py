@@ -90,15 +90,24 @@ def test_registered_domains_use_the_public_suffix_list():
 
 
 def test_rot_reasons():
-    assert rot_reason(404, None, None, "https://ex.com/a") == "HTTP 404"
-    assert rot_reason(410, None, "https://ex.com/a", "https://ex.com/a") == "HTTP 410"
-    assert rot_reason(None, "dns", "https://ex.com/a", None) == "host no longer resolves"
-    assert "unrelated" in rot_reason(200, None, "https://ex.com/a", "https://ex.com/")
-    # Passing trouble is not rot; nor is a first capture that already redirected (no reference).
-    assert rot_reason(503, None, "https://ex.com/a", "https://ex.com/a") is None
-    assert rot_reason(None, "timeout", "https://ex.com/a", None) is None
-    assert rot_reason(None, "connect", "https://ex.com/a", None) is None
-    assert rot_reason(200, None, None, "https://ex.com/") is None
+    page = "https://ex.com/a"
+    assert rot_reason(404, None, page, page) == "HTTP 404"
+    assert rot_reason(410, None, page, page) == "HTTP 410"
+    assert rot_reason(None, "dns", page, None, previous_error_kind="dns") == "host no longer resolves"
+    assert "unrelated" in rot_reason(200, None, page, "https://ex.com/")
+    assert "unrelated" in rot_reason(200, None, page, "https://ex.com/index.html")
+    assert "unrelated" in rot_reason(200, None, page, "https://other.org/a")
+    # One DNS failure could be the resolver or an offline night: not yet rot.
+    assert rot_reason(None, "dns", page, None) is None
+    assert rot_reason(None, "dns", page, None, previous_error_kind="timeout") is None
+    # A link never archived fine (no reference) cannot rot.
+    assert rot_reason(404, None, None, page) is None
+    assert rot_reason(None, "dns", None, None, previous_error_kind="dns") is None
+    # Passing trouble is not rot; nor is a move within the site.
+    assert rot_reason(503, None, page, page) is None
+    assert rot_reason(None, "timeout", page, None) is None
+    assert rot_reason(None, "connect", page, None) is None
+    assert rot_reason(200, None, page, "https://www.ex.com/new/place") is None
 
 
 def test_periodic_rounds_stop_on_sigterm_and_restore_the_handlers():
