@@ -234,6 +234,11 @@ def _capture(
         try:
             group.add(write_fetch(writer, catalog, result.url, result,
                                   _occurrences(to_fetch[result.url]), run_id=report.run_id))
+        except (ValueError, OSError) as exc:
+            # One link that cannot be stored must not stop the others (the writer has already
+            # cut its partial record away); it is reported and tried again next run.
+            record(LinkResult(result.url, FAILED, error=f"could not store: {exc}",
+                              error_kind="store"))
         finally:
             for exchange in result.exchanges:
                 exchange.discard()

@@ -371,3 +371,19 @@ def test_a_mimecast_link_is_never_fetched_in_the_recipients_name(tmp_path):
     (result,) = report.results
     assert (result.url, result.outcome) == (mimecast, "not-fetched")
     assert "Mimecast" in (result.error or "") and report.exit_code == exitcodes.FAILED_ITEMS
+
+
+def test_malformed_links_fail_alone_and_the_others_are_archived(tmp_path, site):
+    docs = tmp_path / "docs"
+    write_doc(docs, "a.txt", f"http://[zz]/\n{site.url('/article')}\nhttp://[::1\n")
+    archive = tmp_path / "archive"
+
+    report = run([docs], archive, options())
+
+    outcomes = {r.url: (r.outcome, r.error_kind) for r in report.results}
+    assert outcomes[site.url("/article")] == ("ok", None)
+    assert outcomes["http://[zz]/"] == ("failed", "bad-url")
+    assert report.exit_code == exitcodes.FAILED_ITEMS
+    assert verify_archive(archive).problems == []
+    provenance = [json.loads(r[2]) for r in archive_records(archive) if r[0] == "metadata"]
+    assert any(p.get("capture", {}).get("url") == "http://[zz]/" for p in provenance)

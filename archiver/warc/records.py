@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from ..canonical import normalize_percent
 from ..exchange import Exchange
@@ -93,8 +93,15 @@ METADATA_URI_PREFIX = "urn:archiver:metadata:"
 
 
 def metadata_uri(subject: str) -> str:
-    """The WARC-Target-URI of a metadata record about ``subject`` (a URL, normalised)."""
-    return METADATA_URI_PREFIX + target_uri(subject)
+    """The WARC-Target-URI of a metadata record about ``subject`` (a URL, normalised).
+
+    A link too malformed to be a URI (``http://[zz]/``: it was never fetched) still gets its
+    provenance record: its text is then percent-encoded whole.
+    """
+    try:
+        return METADATA_URI_PREFIX + target_uri(subject)
+    except ValueError:
+        return METADATA_URI_PREFIX + quote(subject, safe="/:?&=%@!$'()*+,;~")
 
 
 def metadata_subject(uri: str) -> str | None:
