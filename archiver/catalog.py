@@ -581,7 +581,6 @@ def rebuild_catalog(directory: str | os.PathLike[str], problems: list[str] | Non
     lock, after ``repair_open_files``.
     """
     from .warc import iter_records, metadata_subject, warc_files  # the catalog indexes the WARC files
-    from .warc.reader import ArchiveLoadFailed
 
     folder = Path(directory)
     scratch = folder / f"{CATALOG_NAME}.rebuild"
@@ -592,7 +591,7 @@ def rebuild_catalog(directory: str | os.PathLike[str], problems: list[str] | Non
     with Catalog(scratch, durable=False) as catalog:
         for path in warc_files(folder):
             try:
-                for stored in iter_records(path):
+                for stored in iter_records(path, notes):
                     ref = stored.ref
                     if ref.record_type in ("response", "revisit", "resource"):
                         located[ref.record_id] = Location(ref.record_id, ref.filename, ref.offset, ref.length)
@@ -600,8 +599,8 @@ def rebuild_catalog(directory: str | os.PathLike[str], problems: list[str] | Non
                         problem = _apply(catalog, stored.block, stored.fields, located)
                         if problem:
                             notes.append(f"{path.name} at {ref.offset}: {problem}")
-            except (ArchiveLoadFailed, OSError, EOFError, ValueError) as exc:
-                notes.append(f"{path.name}: damaged, read up to the error: {exc}")
+            except OSError as exc:
+                notes.append(f"{path.name}: cannot be read: {exc.strerror}")
         catalog.checkpoint()
     with open(scratch, "rb+") as handle:
         os.fsync(handle.fileno())

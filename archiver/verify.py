@@ -25,11 +25,11 @@ from typing import BinaryIO
 
 from .catalog import CATALOG_NAME, REVISIT, Catalog, Location
 from .warc import target_uri, warc_files
+from .warc.reader import next_member
 from .warc.writer import OPEN_SUFFIX, WARC_SUFFIX
 
 _CHUNK = 1 << 16
 _HEAD_LIMIT = 1 << 20
-_GZIP_MAGIC = b"\x1f\x8b\x08"
 _TRAILER = b"\r\n\r\n"
 
 
@@ -132,7 +132,7 @@ def scan_warc(path: Path) -> Iterator[FoundRecord | Problem]:
             if end is not None:
                 offset = end
                 continue
-            resume = _next_member(handle, offset + 1, path.name)
+            resume = next_member(handle, offset + 1)
             if resume is None:
                 return
             offset = resume
@@ -163,29 +163,6 @@ def _read_member(handle: BinaryIO, offset: int, name: str) -> tuple[int | None, 
     end = offset + consumed
     record, problems = check.finish(name, offset, consumed)
     return end, [*([record] if record else []), *(Problem(name, offset, p) for p in problems)]
-
-
-def _next_member(handle: BinaryIO, start: int, name: str) -> int | None:
-    """The offset of the next gzip member at or after ``start`` that inflates to a WARC record."""
-    position = start
-    while True:
-        handle.seek(position)
-        window = handle.read(_CHUNK + len(_GZIP_MAGIC))
-        if len(window) < len(_GZIP_MAGIC):
-            return None
-        hit = window.find(_GZIP_MAGIC)
-        if hit < 0:
-            position += _CHUNK
-            continue
-        candidate = position + hit
-        handle.seek(candidate)
-        try:
-            head = zlib.decompressobj(31).decompress(handle.read(4096), 16)
-        except zlib.error:
-            head = b""
-        if head.startswith(b"WARC/"):
-            return candidate
-        position = candidate + 1
 
 
 class _RecordCheck:
