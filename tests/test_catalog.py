@@ -14,6 +14,7 @@ from archiver.catalog import (
     ALIVE, CATALOG_NAME, FAILED, HTTP_ERROR, OK, REVISIT, ROTTED, Capture, Catalog, CatalogError,
     OccurrenceEntry, Run, rebuild_catalog,
 )
+from archiver import exitcodes
 from archiver.cli import main
 from archiver.exchange import FetchResult
 from archiver.lock import ArchiveLock
@@ -179,12 +180,25 @@ def test_reindex_command_repairs_and_rebuilds(tmp_path: Path, capsys: pytest.Cap
 
 
 def test_reindex_refuses_a_locked_archive(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    archive = tmp_path / "archive"
-    archive.mkdir()
+    archive = build_archive(tmp_path)
     with ArchiveLock(archive):
         assert main(["reindex", "--archive", str(archive)]) == 3
     assert "is in use by pid" in capsys.readouterr().err
-    assert main(["reindex", "--archive", str(tmp_path / "nothing")]) == 2
+
+
+def test_reindex_of_a_missing_folder_is_an_archive_problem(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["reindex", "--archive", str(tmp_path / "nothing")]) == exitcodes.ARCHIVE_PROBLEM
+    assert "no such archive folder" in capsys.readouterr().err
+    assert not (tmp_path / "nothing").exists()
+
+
+def test_reindex_refuses_a_folder_that_is_not_an_archive(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = tmp_path / "documents"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("not a WARC file", encoding="utf-8")
+    assert main(["reindex", "--archive", str(folder)]) == exitcodes.ARCHIVE_PROBLEM
+    assert "holds no WARC files and no catalog: not an archive folder" in capsys.readouterr().err
+    assert sorted(path.name for path in folder.iterdir()) == ["notes.txt"]  # untouched: no catalog, no lock
 
 
 def test_damaged_warc_is_reported_not_fatal(tmp_path: Path) -> None:
@@ -207,3 +221,22 @@ def test_bad_input_is_a_clear_error(tmp_path: Path) -> None:
         catalog.add_capture(Capture(URL, datetime.now(timezone.utc), "fine"))
     with sqlite3.connect(tmp_path / "c.sqlite") as db:
         assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+
+
+def test_a_flipped_byte_costs_the_rebuild_one_record_not_the_rest_of_the_file(tmp_path: Path) -> None:
+    archive = tmp_path / "archive"
+    with WarcWriter(archive) as writer, Catalog.open(archive) as catalog:  # one file, six captures
+        for n in range(6):
+            url = f"http://example.test/{n}"
+            store_fetch(writer, catalog, url, FetchResult(url, [make_exchange(tmp_path, url, b"page %d" % n)]))
+    (path,) = warc_files(archive)
+    members = [s.ref for s in iter_records(path)]
+    hit = next(r for r in members if r.record_type == "metadata" and "example.test/2" in (r.target_uri or ""))
+    data = bytearray(path.read_bytes())
+    data[hit.offset + hit.length // 2] ^= 0xFF  # inside the provenance record of capture 2
+    path.write_bytes(bytes(data))
+    problems: list[str] = []
+    with rebuild_catalog(archive, problems) as catalog:
+        urls = {c.url for c in catalog.captures()}
+    assert urls == {f"http://example.test/{n}" for n in (0, 1, 3, 4, 5)}
+    assert len(problems) == 1 and f"at {hit.offset}" in problems[0] and "skipped to offset" in problems[0]

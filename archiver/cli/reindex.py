@@ -6,10 +6,11 @@ import argparse
 import sys
 
 from .. import exitcodes
-from ..catalog import CatalogError, rebuild_catalog
+from ..catalog import CATALOG_NAME, CatalogError, rebuild_catalog
 from ..lock import ArchiveLock, LockedError
 from ..store import GROUP_END_TYPES
 from ..warc import repair_open_files
+from ..warc.writer import WARC_SUFFIX
 from ._archive_arg import add_archive_argument
 
 
@@ -27,8 +28,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if not args.archive.is_dir():
-        print(f"archiver reindex: error: {args.archive} is not an archive folder", file=sys.stderr)
-        return exitcodes.USAGE
+        print(f"archiver reindex: error: {args.archive}: no such archive folder", file=sys.stderr)
+        return exitcodes.ARCHIVE_PROBLEM
+    # Checked before the lock, whose file would already be a write into a folder not ours;
+    # the glob also finds the .warc.gz.open files a crash left (reindex finishes those).
+    if not (args.archive / CATALOG_NAME).exists() and not any(args.archive.glob(f"*{WARC_SUFFIX}*")):
+        print(f"archiver reindex: error: {args.archive} holds no WARC files and no catalog: "
+              "not an archive folder", file=sys.stderr)
+        return exitcodes.ARCHIVE_PROBLEM
     problems: list[str] = []
     try:
         with ArchiveLock(args.archive):
