@@ -200,6 +200,18 @@ def test_a_round_that_selects_nothing_writes_no_file(tmp_path, site):
     assert site.requests_to("/wayback") == []
 
 
+def test_a_wayback_endpoint_that_is_no_http_url_is_a_usage_error(tmp_path, site):
+    archive = archive_of(tmp_path, [site.url("/same")])
+    before = sorted(path.name for path in archive.iterdir())
+    proc = subprocess.run([str(BIN / "archiver"), "refresh", "--archive", str(archive), *FAST_ARGS,
+                           "--fallback", "wayback", "--wayback-endpoint", "notaurl"],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == exitcodes.USAGE
+    assert "--wayback-endpoint" in proc.stderr and "'notaurl' is not an absolute http(s) URL" in proc.stderr
+    assert sorted(path.name for path in archive.iterdir()) == before  # refused before any round
+    assert len(site.requests_to("/same")) == 1  # the run's only
+
+
 def test_refresh_without_a_catalog_says_so(tmp_path):
     proc = subprocess.run([str(BIN / "archiver"), "refresh", "--archive", str(tmp_path / "none")],
                           capture_output=True, text=True)

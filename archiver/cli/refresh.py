@@ -13,6 +13,7 @@ from ..pipeline import RunOptions
 from ..refresh import RefreshOptions, RefreshReport, parse_duration, refresh, run_periodically
 from ..wayback import DEFAULT_ENDPOINT, FallbackResult
 from ._capture_args import add_capture_arguments, fetch_options
+from ._link_args import absolute_http_url
 from ._output import print_json_line
 from ._progress import RunProgress, print_summary
 
@@ -46,6 +47,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="for rotted or never-archived links, archive the closest copy a "
                         "public web archive holds (marked as a third party's capture)")
     parser.add_argument("--wayback-endpoint", default=DEFAULT_ENDPOINT, metavar="URL",
+                        type=absolute_http_url,  # a wrong one would only fail later, link by link
                         help=f"the availability API asked by --fallback wayback (default {DEFAULT_ENDPOINT})")
     parser.add_argument("--json", action="store_true",
                         help="print each round's summary as one line of JSON")
