@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from archiver import exitcodes
 from archiver.catalog import (
     ALIVE, CATALOG_NAME, FAILED, HTTP_ERROR, OK, REVISIT, ROTTED, Capture, Catalog, CatalogError,
     OccurrenceEntry, Run, rebuild_catalog,
 )
-from archiver import exitcodes
 from archiver.cli import main
 from archiver.exchange import FetchResult
 from archiver.lock import ArchiveLock
