@@ -350,9 +350,11 @@ class Catalog:
         return [_capture(row) for row in rows]
 
     def latest_capture(self, url: str) -> Capture | None:
-        """The newest capture of ``url``, whatever its outcome."""
-        history = self.history(url)
-        return history[-1] if history else None
+        """The newest capture of ``url``, whatever its outcome (one indexed row, not the history)."""
+        row = self._db.execute(
+            _CAPTURES + " WHERE l.url = ? ORDER BY c.time DESC, c.id DESC LIMIT 1", (url,)
+        ).fetchone()
+        return _capture(row) if row else None
 
     def latest_captures(self) -> list[Capture]:
         """The newest capture of every link, by URL (what ``refresh`` starts from)."""
