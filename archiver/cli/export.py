@@ -11,7 +11,7 @@ from .. import exitcodes
 from ..catalog import CATALOG_NAME, Catalog, CatalogError
 from ..export import ExportError, MissingPackageError, Page, catalog_pages, catalog_provenance, export_wacz
 from ..redact import redactor_for
-from ._archive_arg import add_archive_argument
+from ._archive_arg import add_archive_argument, share_failure
 
 PROVENANCE_NAME = "provenance.json"
 
@@ -57,15 +57,8 @@ def run(args: argparse.Namespace) -> int:
             args.archive, args.wacz, pages=pages, title=title, redactor=redactor,
             extra_files={PROVENANCE_NAME: json.dumps(provenance, ensure_ascii=False, indent=1).encode("utf-8")},
         )
-    except (ExportError, CatalogError) as exc:
-        print(f"archiver export: error: {exc}", file=sys.stderr)
-        return exitcodes.ARCHIVE_PROBLEM
-    except MissingPackageError as exc:
-        print(f"archiver export: error: {exc}", file=sys.stderr)
-        return exitcodes.FAILED_ITEMS
-    except OSError as exc:
-        print(f"archiver export: error: cannot write {args.wacz}: {exc.strerror}", file=sys.stderr)
-        return exitcodes.FAILED_ITEMS
+    except (ExportError, CatalogError, MissingPackageError, OSError) as exc:
+        return share_failure("export", exc, args.wacz)
     print(f"archiver export: wrote {summary.path}: {summary.warc_count} WARC file(s), "
           f"{summary.page_count} page(s), {', '.join(summary.extra_files)}"
           + (" (redacted)" if args.redact else ""), file=sys.stderr)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from .. import exitcodes
 from ..export import ExportError, MissingPackageError, write_cdxj
-from ._archive_arg import add_archive_argument
+from ._archive_arg import add_archive_argument, share_failure
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -37,14 +37,7 @@ def run(args: argparse.Namespace) -> int:
                 os.replace(partial, args.output)
             finally:
                 partial.unlink(missing_ok=True)
-    except ExportError as exc:
-        print(f"archiver index: error: {exc}", file=sys.stderr)
-        return exitcodes.ARCHIVE_PROBLEM
-    except MissingPackageError as exc:
-        print(f"archiver index: error: {exc}", file=sys.stderr)
-        return exitcodes.FAILED_ITEMS
-    except OSError as exc:
-        print(f"archiver index: error: cannot write {args.output}: {exc.strerror}", file=sys.stderr)
-        return exitcodes.FAILED_ITEMS
+    except (ExportError, MissingPackageError, OSError) as exc:
+        return share_failure("index", exc, args.output)
     print(f"archiver index: {count} WARC file(s) indexed", file=sys.stderr)
     return exitcodes.OK
