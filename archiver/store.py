@@ -124,9 +124,11 @@ def write_fetch(
     last_response: RecordRef | None = None
     revisit_of: str | None = None
     final = result.final
+    # Hashing the body is a second read of it: only worth it when there is something to match.
+    dedup = revisits and third_party is None and catalog.latest_capture(url) is not None
     for ex in result.exchanges:
         original = None
-        if revisits and third_party is None and ex is final and not ex.truncated:
+        if dedup and ex is final and not ex.truncated:
             original = catalog.original_for(url, payload_digest(ex))
         if original is not None:
             _, last_response = writer.write_revisit(ex, original)
