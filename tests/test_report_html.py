@@ -107,7 +107,9 @@ def test_script_in_an_anchor_is_shown_as_text_not_run(built: BuiltArchive, page:
 
 @needs_chromium
 def test_filter_box_shows_only_matching_rows(built: BuiltArchive, page: Path, tmp_path: Path) -> None:
-    dom = dump_dom(page, "#filter=http%20error%20404", tmp_path / "profile")  # every word must match
+    # Every word must match. "(404)" rather than "404": a replay link's timestamp holds "404"
+    # whenever a capture was made at hh:04:0x or hh:40:4x, and "onerror" holds "error".
+    dom = dump_dom(page, "#filter=http%20error%20(404)", tmp_path / "profile")
     assert [url_of(row) for row in visible_rows(dom)] == [built.rotting]
     assert dom.select_one("#shown").get_text() == "1 of 7 links shown"
     dom = dump_dom(page, "#filter=page.html", tmp_path / "profile")
